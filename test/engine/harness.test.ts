@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { sdkVersion } from "../../drift/pulumi-cli";
 import { createTempStack, repoRoot, type TempStack } from "../harness/stack";
 
-const program = path.join(repoRoot, "test/harness/programs/local-store");
+const program = path.join(repoRoot, "lab/programs/local-store");
 
 describe("engine harness", () => {
   let t: TempStack | undefined;

@@ -1,0 +1,173 @@
+/**
+ * A throwaway Pulumi project + stack driven by the real CLI through the Automation API, with a
+ * file:// backend and PULUMI_HOME in a temp directory, a passphrase, no plugin downloads and no
+ * network. The engine tests, the lab and the benchmark each get their own; `dispose()` destroys
+ * what is left and removes the directories.
+ *
+ * The temp project is a copy of the repository's Pulumi.yaml (so `options.refresh: always` and
+ * the runtime settings are exactly what users run) with `dist/` and `node_modules/` linked in.
+ */
+import { execFile } from "node:child_process";
+import { mkdtemp, mkdir, rm, symlink, writeFile, readFile } from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
+import { parse, stringify } from "yaml";
+import { locatePulumiCli, type PulumiCli } from "../drift/pulumi-cli";
+
+/** The repository root, from the source file (lab/) or its compiled copy (dist/lab/). */
+export const repoRoot = path.basename(path.resolve(__dirname, "..")) === "dist" ? path.resolve(__dirname, "../..") : path.resolve(__dirname, "..");
+
+export type ConfigInput = string | number | boolean | object | { value: unknown; secret: true };
+
+export interface TempStackOptions {
+  /** Directory of the program relative to the repository (default: Pulumi.yaml's `main`,
+   *  i.e. the compiled homelab stack), or an absolute path to a CommonJS program directory. */
+  main?: string;
+  /** Project name; config keys without a namespace belong to it. Default: Pulumi.yaml's name. */
+  project?: string;
+  stack?: string;
+  /** Stack config: `"ns:key": value`; objects are stored as JSON like structured YAML config;
+   *  `{ value, secret: true }` becomes an encrypted secret. */
+  config?: Record<string, ConfigInput>;
+  /** Extra environment for every CLI run (and so for the program and dynamic providers). */
+  env?: Record<string, string>;
+}
+
+export interface CliResult { code: number; stdout: string; stderr: string }
+
+export interface TempStack {
+  stack: Stack;
+  workDir: string;
+  env: Record<string, string>;
+  cli: PulumiCli;
+  /** Runs the pulumi binary in the project directory with the stack's environment; adds
+   *  `--stack <name> --non-interactive --color never` unless `stackFlags` is false. */
+  run(args: string[], opts?: { stackFlags?: boolean }): Promise<CliResult>;
+  /** `pulumi preview --json` (the project's normal preview, refresh included), parsed. */
+  previewJson(extra?: string[]): Promise<{ code: number; doc: PreviewDocument; stderr: string }>;
+  /** `pulumi stack export` as text (secrets stay encrypted), for leak checks. */
+  exportState(): Promise<string>;
+  setConfig(config: Record<string, ConfigInput>): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/** The parts of `pulumi preview --json` the tests read (ref/pulumi.md §2.3). */
+export interface PreviewDocument {
+  steps?: Array<{
+    op: string;
+    urn: string;
+    oldState?: { type: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> };
+    newState?: { type: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> };
+    replaceReasons?: string[];
+    diffReasons?: string[];
+  }>;
+  diagnostics?: Array<{ urn?: string; message: string; severity: string }>;
+  changeSummary?: Record<string, number>;
+}
+
+const passphrase = "temp-stack-passphrase"; // guards only throwaway state in a temp directory
+
+export async function createTempStack(opts: TempStackOptions = {}): Promise<TempStack> {
+  const cli = locatePulumiCli();
+  const base = await mkdtemp(path.join(os.tmpdir(), "homelab-engine-"));
+  const workDir = path.join(base, "project");
+  const home = path.join(base, "pulumi-home");
+  const state = path.join(base, "state");
+  await Promise.all([mkdir(workDir), mkdir(home), mkdir(state)]);
+
+  const project = parse(await readFile(path.join(repoRoot, "Pulumi.yaml"), "utf8")) as Record<string, unknown>;
+  if (opts.project) project.name = opts.project;
+  if (opts.main) project.main = path.isAbsolute(opts.main) ? "program/" : opts.main;
+  await writeFile(path.join(workDir, "Pulumi.yaml"), stringify(project));
+  await symlink(path.join(repoRoot, "node_modules"), path.join(workDir, "node_modules"));
+  await symlink(path.join(repoRoot, "dist"), path.join(workDir, "dist"));
+  if (opts.main && path.isAbsolute(opts.main)) await symlink(opts.main, path.join(workDir, "program"));
+
+  const env: Record<string, string> = {
+    PULUMI_HOME: home,
+    PULUMI_BACKEND_URL: `file://${state}`,
+    PULUMI_CONFIG_PASSPHRASE: passphrase,
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "false",
+    ...opts.env,
+  };
+  const pulumiCommand = await PulumiCommand.get({ root: cli.root });
+  const stackName = opts.stack ?? "test";
+  const stack = await LocalWorkspace.createStack(
+    { stackName, workDir },
+    { workDir, pulumiHome: home, envVars: env, pulumiCommand },
+  );
+
+  const run = (args: string[], { stackFlags = true } = {}): Promise<CliResult> =>
+    new Promise((resolve) => {
+      execFile(
+        cli.bin,
+        stackFlags ? [...args, "--stack", stackName, "--non-interactive", "--color", "never"] : args,
+        { cwd: workDir, env: { ...process.env, ...env, PATH: `${path.dirname(cli.bin)}:${process.env.PATH}` }, maxBuffer: 64 << 20 },
+        (err, stdout, stderr) => {
+          const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0;
+          resolve({ code, stdout, stderr });
+        },
+      );
+    });
+
+  const setConfig = async (config: Record<string, ConfigInput>) => {
+    const entries = Object.entries(config).map(([key, v]) => {
+      const secret = typeof v === "object" && v !== null && (v as { secret?: unknown }).secret === true && "value" in v;
+      const raw = secret ? (v as { value: unknown }).value : v;
+      const value = typeof raw === "string" ? raw : JSON.stringify(raw);
+      return [key, { value, secret }] as const;
+    });
+    if (entries.length) await stack.setAllConfig(Object.fromEntries(entries));
+  };
+  await setConfig(opts.config ?? {});
+
+  let disposed = false;
+  return {
+    stack,
+    workDir,
+    env,
+    cli,
+    run,
+    setConfig,
+    async previewJson(extra = []) {
+      const r = await run(["preview", "--json", ...extra]);
+      let doc: PreviewDocument;
+      try {
+        doc = JSON.parse(r.stdout) as PreviewDocument;
+      } catch {
+        throw new Error(`pulumi preview --json printed no JSON (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+      }
+      return { code: r.code, doc, stderr: r.stderr };
+    },
+    async exportState() {
+      const r = await run(["stack", "export"]);
+      if (r.code !== 0) throw new Error(`pulumi stack export failed: ${r.stderr}`);
+      return r.stdout;
+    },
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      try {
+        await stack.destroy({ refresh: false });
+      } catch {
+        // the simulator may already be gone; the state directory is deleted below either way
+      }
+      await rm(base, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Counts of logical changes in a preview document, ignoring the root stack. */
+export function changedSteps(doc: PreviewDocument): Array<{ op: string; name: string; type: string }> {
+  return (doc.steps ?? [])
+    .filter((s) => !["same", "read", "refresh"].includes(s.op) && !s.urn.endsWith("pulumi:pulumi:Stack::" + s.urn.split("::").pop()))
+    .map((s) => {
+      const parts = s.urn.split("::");
+      const type = parts[parts.length - 2].split("$").pop() ?? "";
+      return { op: s.op, name: parts[parts.length - 1], type };
+    })
+    .filter((s) => s.type !== "pulumi:pulumi:Stack");
+}
