@@ -1,0 +1,187 @@
+/**
+ * Changes made behind the API's back: what MAAS itself did in the incident (dropping host entries) or what an
+ * admin does by hand. They bypass validation on purpose, but keep the tables consistent (one reservation per IP),
+ * and their errors name the argument and how to fix it.
+ */
+import { nowIso } from "./api-context";
+import { releaseStaticIp } from "./ip-addresses";
+import { parseIp, type ParsedIp } from "./ip-math";
+import { canonicalMac } from "./mac";
+import { ALLOC_TYPE, type InterfaceRow, type MaasStore, type ReservedIpRow, type StaticIpRow, type SubnetRow } from "./store";
+import { bestSubnetForIp } from "./subnet-query";
+import type { SimReservation } from "./types";
+import type { MaasFeatures } from "./version";
+
+/** The admin user, owner of reservations made "by hand" on legacy MAAS. */
+const ADMIN_USER_ID = 1;
+
+function mustIp(what: string, text: string): ParsedIp {
+  const ip = parseIp(text);
+  if (ip === null) throw new Error(`${what}: "${text}" is not an IP address; write e.g. 192.168.4.236.`);
+  return ip;
+}
+
+function mustMac(what: string, text: string): string {
+  const mac = canonicalMac(text);
+  if (mac === null) throw new Error(`${what}: "${text}" is not a MAC address; write six hex pairs, e.g. bc:24:11:1a:38:07.`);
+  return mac;
+}
+
+function mustSubnet(store: MaasStore, what: string, ip: ParsedIp): SubnetRow {
+  const subnet = bestSubnetForIp(store, ip);
+  if (subnet === null) {
+    const cidrs = store.state.subnets.map((s) => s.cidr).join(", ");
+    throw new Error(`${what}: no simulated subnet contains ${ip.text} (subnets: ${cidrs}); use an address inside one of them.`);
+  }
+  return subnet;
+}
+
+/** Legacy reservations: USER_RESERVED static IPs linked to an interface with a MAC. */
+function legacyAt(store: MaasStore, ip: string): StaticIpRow[] {
+  return store.state.staticIps.filter((s) => s.ip === ip && s.allocType === ALLOC_TYPE.USER_RESERVED);
+}
+
+function reservedAt(store: MaasStore, ip: string): ReservedIpRow | undefined {
+  return store.state.reservedIps.find((r) => r.ip === ip);
+}
+
+export function listReservations(store: MaasStore): SimReservation[] {
+  const out: SimReservation[] = store.state.reservedIps
+    .slice()
+    .sort((a, b) => a.id - b.id)
+    .map((r) => ({
+      id: String(r.id),
+      ip: r.ip,
+      mac: r.macAddress,
+      subnetId: r.subnetId,
+      comment: r.comment,
+      hostname: null,
+      mechanism: "reservedips" as const,
+    }));
+  for (const s of store.state.staticIps.slice().sort((a, b) => a.id - b.id)) {
+    if (s.allocType !== ALLOC_TYPE.USER_RESERVED) continue;
+    for (const nic of store.interfacesOf(s.id)) {
+      out.push({ id: s.ip, ip: s.ip, mac: nic.macAddress, subnetId: s.subnetId, comment: null, hostname: s.hostname, mechanism: "ipaddresses" });
+    }
+  }
+  return out;
+}
+
+export function dropReservation(store: MaasStore, ipText: string): boolean {
+  const ip = mustIp("dropReservation(ip)", ipText);
+  let dropped = false;
+  const reserved = reservedAt(store, ip.text);
+  if (reserved) {
+    store.state.reservedIps = store.state.reservedIps.filter((r) => r !== reserved);
+    dropped = true;
+  }
+  for (const legacy of legacyAt(store, ip.text)) {
+    releaseStaticIp(store.state, legacy);
+    dropped = true;
+  }
+  if (dropped) store.save();
+  return dropped;
+}
+
+function noReservation(what: string, ip: string): Error {
+  return new Error(`${what}: no reservation holds ${ip}; see reservations() for the current ones.`);
+}
+
+export function setReservationMac(store: MaasStore, ipText: string, macText: string): void {
+  const what = "setReservationMac";
+  const ip = mustIp(`${what}(ip)`, ipText);
+  const mac = mustMac(`${what}(mac)`, macText);
+  const reserved = reservedAt(store, ip.text);
+  const legacy = legacyAt(store, ip.text).filter((s) => store.interfacesOf(s.id).length > 0);
+  if (!reserved && legacy.length === 0) throw noReservation(what, ip.text);
+  if (reserved) {
+    reserved.macAddress = mac;
+    reserved.updated = nowIso();
+  }
+  for (const sip of legacy) {
+    for (const nic of store.interfacesOf(sip.id)) {
+      if (nic.staticIpIds.length === 1) {
+        nic.macAddress = mac;
+      } else {
+        // The interface carries other addresses too: move only this one to an interface with the new MAC.
+        nic.staticIpIds = nic.staticIpIds.filter((id) => id !== sip.id);
+        attachLegacy(store, sip, mac, nic.vlanId);
+      }
+    }
+  }
+  store.save();
+}
+
+function attachLegacy(store: MaasStore, sip: StaticIpRow, mac: string, vlanId: number | null): void {
+  let nic: InterfaceRow | undefined = store.state.interfaces.find((i) => i.macAddress === mac);
+  if (nic === undefined) {
+    nic = { id: store.nextId("interface"), name: "eth0", type: "unknown", macAddress: mac, vlanId, staticIpIds: [] };
+    store.state.interfaces.push(nic);
+  }
+  nic.staticIpIds.push(sip.id);
+}
+
+export function setReservationIp(store: MaasStore, oldIpText: string, newIpText: string): void {
+  const what = "setReservationIp";
+  const oldIp = mustIp(`${what}(oldIp)`, oldIpText);
+  const newIp = mustIp(`${what}(newIp)`, newIpText);
+  const reserved = reservedAt(store, oldIp.text);
+  const legacy = legacyAt(store, oldIp.text);
+  if (!reserved && legacy.length === 0) throw noReservation(what, oldIp.text);
+  if (newIp.text === oldIp.text) return;
+  if (reservedAt(store, newIp.text) || store.state.staticIps.some((s) => s.ip === newIp.text)) {
+    throw new Error(`${what}(newIp): ${newIp.text} is already held by another reservation or address; drop that one first.`);
+  }
+  const subnet = mustSubnet(store, `${what}(newIp)`, newIp);
+  if (reserved) {
+    reserved.ip = newIp.text;
+    reserved.subnetId = subnet.id;
+    reserved.updated = nowIso();
+  }
+  for (const sip of legacy) {
+    sip.ip = newIp.text;
+    sip.subnetId = subnet.id;
+    sip.updated = nowIso();
+  }
+  store.save();
+}
+
+export function addReservation(
+  store: MaasStore,
+  features: MaasFeatures,
+  r: { ip: string; mac: string; comment?: string; hostname?: string },
+): void {
+  const what = "addReservation";
+  const ip = mustIp(`${what}(ip)`, r.ip);
+  const mac = mustMac(`${what}(mac)`, r.mac);
+  const subnet = mustSubnet(store, `${what}(ip)`, ip);
+  if (reservedAt(store, ip.text) || store.state.staticIps.some((s) => s.ip === ip.text)) {
+    throw new Error(`${what}(ip): ${ip.text} is already reserved or in use; drop it first or pick another address.`);
+  }
+  const now = nowIso();
+  if (features.reservedIps) {
+    store.state.reservedIps.push({
+      id: store.nextId("reservedip"),
+      ip: ip.text,
+      subnetId: subnet.id,
+      macAddress: mac,
+      comment: r.comment ?? "",
+      created: now,
+      updated: now,
+    });
+  } else {
+    const sip: StaticIpRow = {
+      id: store.nextId("staticip"),
+      ip: ip.text,
+      subnetId: subnet.id,
+      allocType: ALLOC_TYPE.USER_RESERVED,
+      userId: ADMIN_USER_ID,
+      hostname: r.hostname ?? null,
+      created: now,
+      updated: now,
+    };
+    store.state.staticIps.push(sip);
+    attachLegacy(store, sip, mac, subnet.vlanId);
+  }
+  store.save();
+}
