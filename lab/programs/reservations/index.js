@@ -1,0 +1,14 @@
+// Program for the MAAS reservation resource alone (engine tests, benchmark): one MaasReservation per entry of
+// the `res:reservations` config list. Uses the compiled provider from dist/, as users do.
+"use strict";
+const pulumi = require("@pulumi/pulumi");
+const { MaasReservation } = require("../../../dist/providers/maas");
+
+const config = new pulumi.Config("res");
+const entries = config.requireObject("reservations");
+const out = {};
+for (const e of entries) {
+  const r = new MaasReservation(e.name, { ip: e.ip, mac: e.mac, hostname: e.hostname ?? e.name, ...(e.subnet ? { subnet: e.subnet } : {}), ...(e.comment ? { comment: e.comment } : {}) });
+  out[e.name] = { ip: r.ip, mac: r.mac, reservationId: r.reservationId, mechanism: r.mechanism };
+}
+exports.reservations = out;

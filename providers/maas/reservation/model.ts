@@ -1,0 +1,181 @@
+/**
+ * Pure rules of a MAAS reservation: input normalisation and validation (`check`), the replace
+ * policy (`diff`) and the mapping from what MAAS reports to Pulumi state. No I/O here, so every
+ * rule is unit-tested without a server and the same functions serve preview and refresh.
+ */
+import * as ipaddr from "ipaddr.js";
+import { normalizeMac } from "../client/mac";
+import type { IpRange, Reservation, ReservationMechanism, Subnet } from "../client/types";
+import type { MaasReservationState } from "./args";
+
+/** Value the engine sends for inputs not known yet during preview (ref/pulumi.md §1.3). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** MAAS treats ip, MAC and subnet of a reservation as immutable (ref/maas-api.md §3.1, §7.7). */
+export const REPLACE_FIELDS = ["ip", "mac", "subnet"] as const;
+
+export interface CheckFailure { property: string; reason: string }
+
+export interface ReservationInputs {
+  ip: string;
+  mac: string;
+  hostname: string;
+  comment: string;
+  subnet: string;
+}
+
+const isUnknown = (v: unknown): boolean => v === UNKNOWN;
+
+/** Normalises what the program declared and collects every problem at once. */
+export function normalizeInputs(news: Record<string, unknown>): { inputs: ReservationInputs; failures: CheckFailure[] } {
+  const failures: CheckFailure[] = [];
+  const str = (k: string): string => (typeof news[k] === "string" ? (news[k] as string).trim() : "");
+  const hostname = str("hostname");
+  const who = hostname ? ` for ${hostname}` : "";
+
+  let ip = str("ip");
+  if (!isUnknown(ip)) {
+    if (!ip) failures.push({ property: "ip", reason: `ip is required${who}: give the IPv4 address MAAS must pin, e.g. 192.168.4.238.` });
+    else if (!ipaddr.IPv4.isValidFourPartDecimal(ip))
+      failures.push({ property: "ip", reason: `"${ip}"${who} is not an IPv4 address; write four decimal octets, e.g. 192.168.4.238.` });
+    else ip = ipaddr.IPv4.parse(ip).toString();
+  }
+
+  let mac = str("mac");
+  if (!isUnknown(mac)) {
+    const normal = mac ? normalizeMac(mac) : null;
+    if (!mac) failures.push({ property: "mac", reason: `mac is required${who}: give the node's MAC, e.g. bc:24:11:3b:7a:a7.` });
+    else if (!normal)
+      failures.push({ property: "mac", reason: `"${mac}"${who} is not a MAC address; write six hex pairs, e.g. bc:24:11:3b:7a:a7.` });
+    else mac = normal;
+  }
+
+  if (!hostname) failures.push({ property: "hostname", reason: "hostname is required: name the node the reservation belongs to." });
+  else if (!isUnknown(hostname) && !/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(hostname))
+    failures.push({ property: "hostname", reason: `"${hostname}" is not a valid host name; use letters, digits and '-', e.g. k3s-vm-pve.` });
+
+  let subnet = str("subnet");
+  if (subnet && !isUnknown(subnet)) {
+    if (!ipaddr.IPv4.isValidCIDR(subnet))
+      failures.push({ property: "subnet", reason: `"${subnet}" is not an IPv4 CIDR; write it like 192.168.4.0/24.` });
+    else {
+      const [addr, bits] = ipaddr.IPv4.parseCIDR(subnet);
+      subnet = `${ipaddr.IPv4.networkAddressFromCIDR(subnet).toString()}/${bits}`;
+      if (subnet !== `${addr.toString()}/${bits}`)
+        failures.push({ property: "subnet", reason: `"${str("subnet")}" has host bits set; did you mean ${subnet}?` });
+    }
+  }
+
+  const comment = typeof news.comment === "string" && news.comment !== "" ? news.comment : hostname;
+  return { inputs: { ip, mac, hostname, comment, subnet }, failures };
+}
+
+/** Rules that only need the inputs (subnet maths) — the same ones MAAS would apply later. */
+export function subnetFailures(inputs: ReservationInputs): CheckFailure[] {
+  const { ip, subnet, hostname } = inputs;
+  if (!subnet || isUnknown(subnet) || isUnknown(ip) || !ipaddr.IPv4.isValidFourPartDecimal(ip) || !ipaddr.IPv4.isValidCIDR(subnet)) return [];
+  const cidr = ipaddr.IPv4.parseCIDR(subnet);
+  const addr = ipaddr.IPv4.parse(ip);
+  if (!addr.match(cidr))
+    return [{ property: "ip", reason: `${ip} (${hostname}) is not part of the subnet ${subnet}; choose an address inside it or fix the subnet.` }];
+  if (cidr[1] < 31) {
+    if (ip === ipaddr.IPv4.networkAddressFromCIDR(subnet).toString())
+      return [{ property: "ip", reason: `${ip} (${hostname}) is the network address of ${subnet} and cannot be reserved; choose a host address.` }];
+    if (ip === ipaddr.IPv4.broadcastAddressFromCIDR(subnet).toString())
+      return [{ property: "ip", reason: `${ip} (${hostname}) is the broadcast address of ${subnet} and cannot be reserved; choose a host address.` }];
+  }
+  return [];
+}
+
+export const ipToNumber = (ip: string): number =>
+  ipaddr.IPv4.parse(ip).toByteArray().reduce((n, b) => n * 256 + b, 0);
+
+/** The dynamic range containing `ip`, if any: MAAS hands those addresses to any client (the incident's root cause). */
+export function dynamicRangeHolding(ip: string, ranges: IpRange[]): IpRange | undefined {
+  if (isUnknown(ip) || !ipaddr.IPv4.isValidFourPartDecimal(ip)) return undefined;
+  const n = ipToNumber(ip);
+  return ranges.find((r) => r.type === "dynamic" && ipToNumber(r.startIp) <= n && n <= ipToNumber(r.endIp));
+}
+
+/** The most specific MAAS subnet containing `ip` (what MAAS itself picks when none is given). */
+export function subnetFor(ip: string, subnets: Subnet[]): Subnet | undefined {
+  if (!ipaddr.IPv4.isValidFourPartDecimal(ip)) return undefined;
+  const addr = ipaddr.IPv4.parse(ip);
+  return subnets
+    .filter((s) => ipaddr.IPv4.isValidCIDR(s.cidr) && addr.match(ipaddr.IPv4.parseCIDR(s.cidr)))
+    .sort((a, b) => Number(b.cidr.split("/")[1]) - Number(a.cidr.split("/")[1]))[0];
+}
+
+/**
+ * Live reservations that would stop this one from being created: the IP reserved for another MAC,
+ * or the MAC holding another IP in the same subnet. `previous` (the resource's current ip/mac) is
+ * ours and never a conflict, so a replacement does not trip over the object it replaces.
+ */
+export function conflictsWith(
+  inputs: ReservationInputs,
+  live: Reservation[],
+  previous?: { ip?: string; mac?: string },
+): CheckFailure[] {
+  const mine = (r: Reservation) => r.ip === previous?.ip && r.mac === previous?.mac;
+  const failures: CheckFailure[] = [];
+  for (const r of live) {
+    if (mine(r) || (r.ip === inputs.ip && r.mac === inputs.mac)) continue;
+    if (r.ip === inputs.ip)
+      failures.push({
+        property: "ip",
+        reason: `${inputs.ip} is already reserved in MAAS for ${r.mac || "no MAC"} (reservation ${r.id}${r.comment ? `, "${r.comment}"` : ""}), not ${inputs.mac} (${inputs.hostname}); release it in MAAS or choose another address.`,
+      });
+    else if (r.mac && r.mac === inputs.mac && (!inputs.subnet || r.subnetCidr === null || r.subnetCidr === inputs.subnet))
+      failures.push({
+        property: "mac",
+        reason: `${inputs.mac} (${inputs.hostname}) already has the reservation ${r.ip} in MAAS (reservation ${r.id}); MAAS allows one per MAC and subnet: release it or declare ${r.ip}.`,
+      });
+  }
+  return failures;
+}
+
+/** What the provider stores: desired fields under the input names plus what MAAS reported. */
+export function stateFrom(r: Reservation, inputs: ReservationInputs): MaasReservationState {
+  return {
+    ip: r.ip,
+    mac: r.mac,
+    hostname: inputs.hostname,
+    comment: r.mechanism === "reservedips" ? r.comment ?? "" : inputs.comment,
+    // Compared with the declaration only when one was made: MAAS picks the subnet otherwise.
+    subnet: inputs.subnet ? r.subnetCidr ?? inputs.subnet : "",
+    reservationId: r.id,
+    mechanism: r.mechanism,
+    subnetId: r.subnetId,
+  };
+}
+
+export interface ReservationDiff {
+  changes: boolean;
+  replaces: string[];
+  deleteBeforeReplace: boolean;
+}
+
+/**
+ * Compares stored (or freshly read) state with the declared inputs. Always explicit, so the
+ * engine never falls back to comparing `__provider` (ref/pulumi.md §1.8 design A). On MAAS ≤ 3.5
+ * the hostname is a DNS record made by op=reserve with no update call, so it replaces; on ≥ 3.6
+ * it is the comment, updated in place. Every replacement deletes first: MAAS keeps IPs unique and
+ * one reservation per (MAC, subnet), so the new object cannot exist beside the old one. The node
+ * is unpinned for that window (two API calls); its current lease is unaffected.
+ */
+export function diffReservation(
+  olds: Partial<MaasReservationState>,
+  news: ReservationInputs,
+): ReservationDiff {
+  const mechanism: ReservationMechanism | undefined = olds.mechanism;
+  const differs = (a: unknown, b: unknown) => isUnknown(b) || (a ?? "") !== (b ?? "");
+  const replaces: string[] = REPLACE_FIELDS.filter((f) => differs(olds[f], news[f]));
+  const hostnameChanged = differs(olds.hostname, news.hostname);
+  if (hostnameChanged && mechanism === "ipaddresses") replaces.push("hostname");
+  const commentChanged = mechanism === "reservedips" && differs(olds.comment, news.comment);
+  return {
+    changes: replaces.length > 0 || hostnameChanged || commentChanged,
+    replaces,
+    deleteBeforeReplace: replaces.length > 0,
+  };
+}

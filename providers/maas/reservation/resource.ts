@@ -1,0 +1,35 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { ReservationMechanism } from "../client/types";
+import type { MaasReservationArgs } from "./args";
+import { reservationProvider } from "./provider";
+
+/**
+ * A MAAS DHCP reservation (MAC → IP) as a Pulumi resource.
+ *
+ * Works on both MAAS generations: `/reservedips/` on MAAS ≥ 3.6 and `ipaddresses op=reserve` on
+ * MAAS ≤ 3.5 (the incident's 3.5.7); `mechanism` says which one holds the reservation.
+ * The provider reads `maas:url` and the secret `maas:apiKey` from stack config (or `MAAS_URL` /
+ * `MAAS_API_KEY`) at run time, so the key is never an input and never stored in state.
+ */
+export class MaasReservation extends pulumi.dynamic.Resource {
+  declare readonly ip: pulumi.Output<string>;
+  declare readonly mac: pulumi.Output<string>;
+  declare readonly hostname: pulumi.Output<string>;
+  declare readonly comment: pulumi.Output<string>;
+  declare readonly subnet: pulumi.Output<string>;
+  /** reservedips id, or the IP itself on MAAS ≤ 3.5 (op=reserve returns no id). */
+  declare readonly reservationId: pulumi.Output<string>;
+  declare readonly mechanism: pulumi.Output<ReservationMechanism>;
+  declare readonly subnetId: pulumi.Output<number | null>;
+
+  constructor(name: string, args: MaasReservationArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      reservationProvider,
+      name,
+      { comment: undefined, subnet: undefined, reservationId: undefined, mechanism: undefined, subnetId: undefined, ...args },
+      opts,
+      "maas",
+      "Reservation",
+    );
+  }
+}

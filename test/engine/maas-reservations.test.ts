@@ -1,0 +1,188 @@
+/**
+ * The MAAS incident (RCA-2025-07-27) replayed through the real Pulumi engine on both MAAS
+ * generations: reservations are created, MAAS drops one, the project's normal `pulumi preview`
+ * (refresh: always) shows it being recreated and the drift gate fails, `pulumi up` restores it,
+ * and the next preview is empty.
+ */
+import * as path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { startMaasSimulator, type MaasSimulator } from "../../lab/maas";
+import { changedSteps, createTempStack, repoRoot, type TempStack } from "../harness/stack";
+
+const program = path.join(repoRoot, "lab/programs/reservations");
+
+const incidentNodes = [
+  { name: "k3s-vm-pve", ip: "192.168.4.238", mac: "BC:24:11:3B:7A:A7" },
+  { name: "k3s-vm-still-fawn", ip: "192.168.4.236", mac: "bc-24-11-a9-d5-8c" },
+  { name: "k3s-vm-chief-horse", ip: "192.168.4.237", mac: "bc:24:11:1a:38:07" },
+];
+
+let sim: MaasSimulator | undefined;
+let t: TempStack | undefined;
+afterEach(async () => {
+  await t?.dispose();
+  await sim?.close();
+  t = sim = undefined;
+});
+
+async function stackFor(simulator: MaasSimulator, reservations: object[]): Promise<TempStack> {
+  return createTempStack({
+    main: program,
+    project: "res",
+    config: {
+      "maas:url": simulator.url,
+      "maas:apiKey": { value: simulator.apiKey, secret: true },
+      "res:reservations": reservations,
+    },
+  });
+}
+
+describe.each([
+  { version: "3.5.7", mechanism: "ipaddresses" },
+  { version: "3.6.0", mechanism: "reservedips" },
+])("MAAS $version ($mechanism)", ({ version, mechanism }) => {
+  it("recreates a reservation MAAS dropped, and the preview after the repair is empty", async () => {
+    sim = await startMaasSimulator({ version });
+    t = await stackFor(sim, incidentNodes);
+
+    const up = await t.stack.up();
+    expect(up.summary.resourceChanges?.create).toBe(4); // stack + 3 reservations
+    expect(sim.reservations().map((r) => [r.ip, r.mac, r.mechanism]).sort()).toEqual([
+      ["192.168.4.236", "bc:24:11:a9:d5:8c", mechanism],
+      ["192.168.4.237", "bc:24:11:1a:38:07", mechanism],
+      ["192.168.4.238", "bc:24:11:3b:7a:a7", mechanism],
+    ]);
+    const outputs = (await t.stack.outputs()).reservations.value as Record<string, { mechanism: string; mac: string }>;
+    expect(outputs["k3s-vm-pve"]).toMatchObject({ mechanism, mac: "bc:24:11:3b:7a:a7" });
+    expect((await t.stack.preview({ expectNoChanges: true })).changeSummary).toEqual({ same: 4 });
+
+    // What MAAS did in the incident.
+    expect(sim.dropReservation("192.168.4.237")).toBe(true);
+
+    const preview = await t.previewJson();
+    expect(preview.code).toBe(0);
+    expect(changedSteps(preview.doc)).toEqual([{ op: "create", name: "k3s-vm-chief-horse", type: "pulumi-nodejs:dynamic/maas:Reservation" }]);
+    const gate = await t.run(["preview", "--expect-no-changes"]);
+    expect(gate.code).not.toBe(0);
+
+    const repair = await t.stack.up();
+    expect(repair.summary.resourceChanges?.create).toBe(1);
+    expect(sim.reservations().find((r) => r.ip === "192.168.4.237")?.mac).toBe("bc:24:11:1a:38:07");
+    expect((await t.stack.preview({ expectNoChanges: true })).changeSummary).toEqual({ same: 4 });
+  });
+
+  it("shows a reservation moved to another MAC as a replacement and puts it back", async () => {
+    sim = await startMaasSimulator({ version });
+    t = await stackFor(sim, incidentNodes);
+    await t.stack.up();
+
+    sim.setReservationMac("192.168.4.238", "02:00:00:00:00:99");
+    const preview = await t.previewJson();
+    const step = preview.doc.steps?.find((s) => s.urn.endsWith("::k3s-vm-pve") && s.op !== "refresh");
+    expect(step?.op).toBe("replace");
+    expect(step?.replaceReasons).toContain("mac");
+
+    await t.stack.up();
+    expect(sim.reservations().filter((r) => r.ip === "192.168.4.238").map((r) => r.mac)).toEqual(["bc:24:11:3b:7a:a7"]);
+    expect((await t.stack.preview({ expectNoChanges: true })).changeSummary).toEqual({ same: 4 });
+  });
+});
+
+describe("reservation lifecycle on MAAS 3.6", () => {
+  it("replaces a reservation whose MAC changed in the program and releases a removed node", async () => {
+    sim = await startMaasSimulator({ version: "3.6.0" });
+    t = await stackFor(sim, incidentNodes);
+    await t.stack.up();
+
+    await t.setConfig({
+      "res:reservations": [
+        { ...incidentNodes[0], mac: "bc:24:11:00:00:01" },
+        incidentNodes[1],
+      ],
+    });
+    const preview = await t.previewJson();
+    expect(changedSteps(preview.doc).map((s) => `${s.op} ${s.name}`).sort()).toEqual([
+      "delete k3s-vm-chief-horse",
+      "replace k3s-vm-pve",
+    ]);
+    await t.stack.up();
+    expect(sim.reservations().map((r) => `${r.ip} ${r.mac}`).sort()).toEqual([
+      "192.168.4.236 bc:24:11:a9:d5:8c",
+      "192.168.4.238 bc:24:11:00:00:01",
+    ]);
+  });
+
+  it("updates a changed comment in place", async () => {
+    sim = await startMaasSimulator({ version: "3.6.0" });
+    t = await stackFor(sim, [{ ...incidentNodes[0], comment: "first" }]);
+    await t.stack.up();
+    const id = sim.reservations()[0].id;
+    await t.setConfig({ "res:reservations": [{ ...incidentNodes[0], comment: "second" }] });
+    const up = await t.stack.up();
+    expect(up.summary.resourceChanges).toMatchObject({ update: 1 });
+    expect(sim.reservations()).toMatchObject([{ id, comment: "second" }]);
+  });
+
+  it("adopts an identical reservation made by hand instead of failing or duplicating it", async () => {
+    sim = await startMaasSimulator({ version: "3.6.0" });
+    sim.addReservation({ ip: "192.168.4.238", mac: "bc:24:11:3b:7a:a7", comment: "made during the incident" });
+    t = await stackFor(sim, [incidentNodes[0]]);
+    await t.stack.up();
+    expect(sim.reservations()).toHaveLength(1);
+    expect(sim.reservations()[0].comment).toBe("k3s-vm-pve");
+  });
+});
+
+describe("bad input fails at preview with zero writes to MAAS", () => {
+  const cases: Array<{ name: string; reservations: object[]; message: RegExp }> = [
+    { name: "a bad MAC", reservations: [{ ...incidentNodes[0], mac: "bc:24:11:3b:7a:zz" }], message: /not a MAC address/ },
+    { name: "an IP outside the subnet", reservations: [{ ...incidentNodes[0], ip: "192.168.5.10", subnet: "192.168.4.0/24" }], message: /not part of the subnet 192\.168\.4\.0\/24/ },
+    { name: "an IP inside the dynamic range", reservations: [{ ...incidentNodes[0], ip: "192.168.4.220" }], message: /inside the MAAS dynamic range 192\.168\.4\.200-192\.168\.4\.230/ },
+    { name: "the same IP twice", reservations: [incidentNodes[0], { ...incidentNodes[1], ip: "192.168.4.238" }], message: /declared for both/ },
+  ];
+  it.each(cases)("rejects $name", async ({ reservations, message }) => {
+    sim = await startMaasSimulator({ version: "3.5.7" });
+    t = await stackFor(sim, reservations);
+    const preview = await t.run(["preview"]);
+    expect(preview.code).not.toBe(0);
+    expect(preview.stdout + preview.stderr).toMatch(message);
+    expect(sim.counters().writes).toBe(0);
+    expect(sim.reservations()).toEqual([]);
+  });
+});
+
+describe("under faults", () => {
+  it("converges with 30% of requests failing: ten reservations, no duplicates, nothing lost", async () => {
+    sim = await startMaasSimulator({ version: "3.6.0" });
+    const nodes = Array.from({ length: 10 }, (_, i) => ({
+      name: `node-${i}`,
+      ip: `192.168.4.${20 + i}`,
+      mac: `02:00:00:00:01:${(16 + i).toString(16)}`,
+    }));
+    t = await stackFor(sim, nodes);
+    sim.setFaults({ rate: 0.3, kinds: ["503", "reset"], retryAfter: 0, seed: 7, writesApplyBeforeFault: true });
+    await t.stack.up();
+    sim.clearFaults();
+    expect(sim.counters().faults).toBeGreaterThan(0);
+    const live = sim.reservations();
+    expect(live).toHaveLength(10);
+    expect(new Set(live.map((r) => r.ip)).size).toBe(10);
+    expect(live.map((r) => `${r.ip} ${r.mac}`).sort()).toEqual(nodes.map((n) => `${n.ip} ${n.mac}`).sort());
+    expect((await t.stack.preview({ expectNoChanges: true })).changeSummary).toEqual({ same: 11 });
+  });
+});
+
+describe("secrets", () => {
+  it("never writes the MAAS API key to state or to the engine's output", async () => {
+    sim = await startMaasSimulator({ version: "3.6.0" });
+    t = await stackFor(sim, incidentNodes);
+    const up = await t.stack.up();
+    const preview = await t.run(["preview", "--diff", "--json"]);
+    const state = await t.exportState();
+    const [, token, secret] = sim.apiKey.split(":");
+    for (const text of [state, up.stdout, up.stderr, preview.stdout, preview.stderr]) {
+      expect(text).not.toContain(secret);
+      expect(text).not.toContain(token);
+    }
+  });
+});

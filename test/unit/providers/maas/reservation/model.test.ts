@@ -1,0 +1,115 @@
+import { describe, expect, it } from "vitest";
+import {
+  conflictsWith,
+  diffReservation,
+  dynamicRangeHolding,
+  normalizeInputs,
+  stateFrom,
+  subnetFailures,
+  subnetFor,
+  UNKNOWN,
+} from "../../../../../providers/maas/reservation/model";
+import type { Reservation } from "../../../../../providers/maas/client/types";
+
+const base = { ip: "192.168.4.238", mac: "bc:24:11:3b:7a:a7", hostname: "k3s-vm-pve", subnet: "192.168.4.0/24" };
+
+describe("normalizeInputs", () => {
+  it("normalises MAC forms to lowercase colons and defaults the comment to the hostname", () => {
+    for (const mac of ["BC:24:11:3B:7A:A7", "bc-24-11-3b-7a-a7", "bc24.113b.7aa7", "bc24113b7aa7"]) {
+      const { inputs, failures } = normalizeInputs({ ...base, mac });
+      expect(failures).toEqual([]);
+      expect(inputs.mac).toBe("bc:24:11:3b:7a:a7");
+      expect(inputs.comment).toBe("k3s-vm-pve");
+    }
+  });
+
+  it("reports every bad field at once, naming the node", () => {
+    const { failures } = normalizeInputs({ ip: "192.168.4.999", mac: "bc:24:11:3b:7a:zz", hostname: "k3s-vm-pve", subnet: "192.168.4.1/24" });
+    expect(failures.map((f) => f.property)).toEqual(["ip", "mac", "subnet"]);
+    expect(failures[0].reason).toContain("for k3s-vm-pve");
+    expect(failures[2].reason).toContain("did you mean 192.168.4.0/24?");
+  });
+
+  it("lets unknown preview values through without failing", () => {
+    const { failures } = normalizeInputs({ ip: UNKNOWN, mac: UNKNOWN, hostname: "k3s-vm-pve" });
+    expect(failures).toEqual([]);
+  });
+});
+
+describe("subnetFailures", () => {
+  it.each([
+    ["192.168.5.1", "is not part of the subnet"],
+    ["192.168.4.0", "network address"],
+    ["192.168.4.255", "broadcast address"],
+  ])("rejects %s", (ip, text) => {
+    const { inputs } = normalizeInputs({ ...base, ip });
+    expect(subnetFailures(inputs)[0].reason).toContain(text);
+  });
+  it("accepts a host address inside the subnet", () => {
+    expect(subnetFailures(normalizeInputs(base).inputs)).toEqual([]);
+  });
+});
+
+describe("dynamic ranges and subnets", () => {
+  const ranges = [{ id: 1, type: "dynamic" as const, startIp: "192.168.4.200", endIp: "192.168.4.230", subnetId: 1, comment: "" }];
+  it("finds the dynamic range that holds an incident pool address", () => {
+    expect(dynamicRangeHolding("192.168.4.220", ranges)?.startIp).toBe("192.168.4.200");
+    expect(dynamicRangeHolding("192.168.4.238", ranges)).toBeUndefined();
+    expect(dynamicRangeHolding("192.168.4.200", [{ ...ranges[0], type: "reserved" }])).toBeUndefined();
+  });
+  it("picks the most specific subnet like MAAS does", () => {
+    const subnets = [
+      { id: 1, cidr: "192.168.0.0/16", name: "wide", gatewayIp: null, dnsServers: [] },
+      { id: 2, cidr: "192.168.4.0/24", name: "lan", gatewayIp: null, dnsServers: [] },
+    ];
+    expect(subnetFor("192.168.4.10", subnets)?.id).toBe(2);
+    expect(subnetFor("10.0.0.1", subnets)).toBeUndefined();
+  });
+});
+
+const live = (over: Partial<Reservation>): Reservation => ({
+  id: "7", mechanism: "reservedips", ip: "192.168.4.238", mac: "bc:24:11:3b:7a:a7", subnetId: 1, subnetCidr: "192.168.4.0/24", comment: null, hostname: null, ...over,
+});
+
+describe("conflictsWith", () => {
+  const inputs = normalizeInputs(base).inputs;
+  it("names the MAC that already holds the IP", () => {
+    const [f] = conflictsWith(inputs, [live({ mac: "02:00:00:00:00:01" })]);
+    expect(f.property).toBe("ip");
+    expect(f.reason).toContain("already reserved in MAAS for 02:00:00:00:00:01");
+  });
+  it("names the IP the MAC already has in the subnet", () => {
+    const [f] = conflictsWith(inputs, [live({ ip: "192.168.4.10" })]);
+    expect(f.property).toBe("mac");
+    expect(f.reason).toContain("already has the reservation 192.168.4.10");
+  });
+  it("ignores an identical reservation and the one being replaced", () => {
+    expect(conflictsWith(inputs, [live({})])).toEqual([]);
+    expect(conflictsWith(inputs, [live({ mac: "02:00:00:00:00:01" })], { ip: "192.168.4.238", mac: "02:00:00:00:00:01" })).toEqual([]);
+  });
+});
+
+describe("diffReservation", () => {
+  const inputs = normalizeInputs(base).inputs;
+  const stored = stateFrom(live({ comment: "k3s-vm-pve" }), inputs);
+
+  it("reports no change when MAAS matches the declaration", () => {
+    expect(diffReservation(stored, inputs)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+  });
+  it("replaces, deleting first, when MAAS moved the reservation to another MAC", () => {
+    expect(diffReservation({ ...stored, mac: "02:00:00:00:00:99" }, inputs)).toEqual({ changes: true, replaces: ["mac"], deleteBeforeReplace: true });
+  });
+  it("replaces when the IP changed", () => {
+    expect(diffReservation({ ...stored, ip: "192.168.4.239" }, inputs).replaces).toEqual(["ip"]);
+  });
+  it("updates the comment in place on MAAS 3.6+", () => {
+    expect(diffReservation(stored, { ...inputs, comment: "new" })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+  });
+  it("replaces on a hostname change on MAAS 3.5, where the hostname is a DNS record made at reserve time", () => {
+    const legacy = { ...stored, mechanism: "ipaddresses" as const };
+    expect(diffReservation(legacy, { ...inputs, hostname: "renamed", comment: "renamed" }).replaces).toEqual(["hostname"]);
+  });
+  it("treats an unknown planned IP as a replacement", () => {
+    expect(diffReservation(stored, { ...inputs, ip: UNKNOWN }).replaces).toEqual(["ip"]);
+  });
+});
