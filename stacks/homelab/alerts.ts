@@ -1,0 +1,157 @@
+/**
+ * Alerts as code: a PrometheusRule for the two failure modes behind our incidents, generated
+ * from the same node declarations as everything else.
+ * - RCA-2025-07-27 listed "no alerting on K3s node IP address changes" as a contributing factor:
+ *   a node whose InternalIP changes, or differs from the declared IP (one rule per node).
+ * - Incident 004 ran for days with 6,812 silent restarts and a CoreDNS loop: restart storms per
+ *   pod and cluster-wide, and CoreDNS crash-looping.
+ *
+ * The rule is deployed only when `homelab:kubeconfig` is set, through an explicit Kubernetes
+ * provider built from it (never the ambient ~/.kube/config).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { AlertsConfig, NodeConfig } from "./config/schema";
+
+/** Window in which more than one InternalIP per node counts as a change. */
+export const IP_CHANGE_WINDOW = "30m";
+export const RESTART_WINDOW = "15m";
+/** Restarts of one pod within RESTART_WINDOW that count as a storm. */
+export const POD_RESTART_THRESHOLD = 3;
+/** Restarts across the cluster within RESTART_WINDOW (incident 004: "should have alerted at restart #10"). */
+export const CLUSTER_RESTART_THRESHOLD = 10;
+export const RULE_NAME = "homelab-node-addresses";
+
+export interface AlertRule {
+  readonly alert: string;
+  readonly expr: string;
+  readonly for: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+}
+
+export interface PrometheusRuleSpec {
+  readonly groups: ReadonlyArray<{ readonly name: string; readonly rules: readonly AlertRule[] }>;
+}
+
+type DeclaredNode = Pick<NodeConfig, "name" | "ip">;
+
+/** Pure: the PrometheusRule spec for the declared nodes. */
+export function renderAlertRules(nodes: readonly DeclaredNode[]): PrometheusRuleSpec {
+  return {
+    groups: [
+      {
+        name: "homelab.node-addresses",
+        rules: [
+          {
+            alert: "K3sNodeInternalIPChanged",
+            expr: `count by (node) (count by (node, internal_ip) (max_over_time(kube_node_info[${IP_CHANGE_WINDOW}]))) > 1`,
+            for: "1m",
+            labels: { severity: "critical" },
+            annotations: {
+              summary: "K3s node {{ $labels.node }} changed its InternalIP",
+              description:
+                `Node {{ $labels.node }} reported more than one InternalIP in ${IP_CHANGE_WINDOW}. K3s certificates, flannel and etcd peers are bound to the old address ` +
+                "(RCA-2025-07-27). Check its MAAS reservation and run `pulumi preview --refresh` on the homelab stack.",
+            },
+          },
+          ...nodes.map((node) => declaredIpRule(node)),
+        ],
+      },
+      {
+        name: "homelab.restarts",
+        rules: [
+          {
+            alert: "PodRestartStorm",
+            expr: `sum by (namespace, pod) (increase(kube_pod_container_status_restarts_total[${RESTART_WINDOW}])) > ${POD_RESTART_THRESHOLD}`,
+            for: "5m",
+            labels: { severity: "warning" },
+            annotations: {
+              summary: "Pod {{ $labels.namespace }}/{{ $labels.pod }} is restarting repeatedly",
+              description: `More than ${POD_RESTART_THRESHOLD} restarts in ${RESTART_WINDOW}. Check its logs and the cluster DNS.`,
+            },
+          },
+          {
+            alert: "ClusterRestartStorm",
+            expr: `sum(increase(kube_pod_container_status_restarts_total[${RESTART_WINDOW}])) > ${CLUSTER_RESTART_THRESHOLD}`,
+            for: "5m",
+            labels: { severity: "critical" },
+            annotations: {
+              summary: "Containers across the cluster are restarting",
+              description:
+                `More than ${CLUSTER_RESTART_THRESHOLD} container restarts in ${RESTART_WINDOW} cluster-wide: usually node networking or DNS ` +
+                "(incident 004: a node address change broke flannel and CoreDNS; 6,812 restarts went unnoticed).",
+            },
+          },
+          {
+            alert: "CoreDNSCrashLooping",
+            expr:
+              'max by (namespace, pod) (kube_pod_container_status_waiting_reason{namespace="kube-system", container="coredns", reason="CrashLoopBackOff"}) > 0' +
+              ` or sum by (namespace, pod) (increase(kube_pod_container_status_restarts_total{namespace="kube-system", container="coredns"}[${RESTART_WINDOW}])) > 2`,
+            for: "5m",
+            labels: { severity: "critical" },
+            annotations: {
+              summary: "CoreDNS {{ $labels.pod }} is crash-looping",
+              description:
+                "Cluster DNS is down, so every service lookup fails. A `plugin/loop` FATAL in its log means the node's resolv.conf points at a local stub: " +
+                "K3s resolv-conf must be /run/systemd/resolve/resolv.conf (incident 004).",
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+function declaredIpRule(node: DeclaredNode): AlertRule {
+  return {
+    alert: "K3sNodeInternalIPNotDeclared",
+    expr: `count by (node, internal_ip) (kube_node_info{node=${promString(node.name)}, internal_ip!=${promString(node.ip)}}) > 0`,
+    for: "5m",
+    labels: { severity: "critical", declared_ip: node.ip },
+    annotations: {
+      summary: `K3s node ${node.name} is not on its declared IP ${node.ip}`,
+      description:
+        `Node ${node.name} reports InternalIP {{ $labels.internal_ip }}, but Pulumi.homelab.yaml declares ${node.ip}. ` +
+        "Its MAAS reservation was probably dropped (RCA-2025-07-27); run `pulumi preview --refresh` on the homelab stack.",
+    },
+  };
+}
+
+/** PromQL string literal (same escapes as a JSON string). */
+function promString(value: string): string {
+  return JSON.stringify(value);
+}
+
+export interface AlertsArgs {
+  readonly nodes: readonly DeclaredNode[];
+  readonly alerts: AlertsConfig;
+  /** Secret kubeconfig; when undefined the alerts are skipped. */
+  readonly kubeconfig?: pulumi.Output<string>;
+}
+
+/** Deploys the PrometheusRule, or logs why it is skipped and returns undefined. */
+export function deployAlerts(args: AlertsArgs, opts?: pulumi.ComponentResourceOptions): k8s.apiextensions.CustomResource | undefined {
+  if (args.kubeconfig === undefined) {
+    pulumi.log.info(
+      "homelab:kubeconfig is not set: skipping the PrometheusRule alerts (node IP changed / not declared, restart storms, CoreDNS crash loop). " +
+        "Set it with: pulumi config set --secret homelab:kubeconfig < ~/.kube/config",
+    );
+    return undefined;
+  }
+  const provider = new k8s.Provider("homelab-k8s", { kubeconfig: args.kubeconfig }, opts);
+  return new k8s.apiextensions.CustomResource(
+    RULE_NAME,
+    {
+      apiVersion: "monitoring.coreos.com/v1",
+      kind: "PrometheusRule",
+      metadata: {
+        name: RULE_NAME,
+        namespace: args.alerts.namespace,
+        labels: { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "homelab", ...args.alerts.labels },
+      },
+      spec: renderAlertRules(args.nodes),
+    },
+    { ...opts, provider },
+  );
+}

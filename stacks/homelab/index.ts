@@ -1,0 +1,32 @@
+/**
+ * The homelab stack: every node declared once in Pulumi.homelab.yaml, pinned in MAAS (DHCP
+ * reservation), Proxmox (VM MAC + ipconfig0) and K3s (node-ip, flannel-iface), so a refresh
+ * preview shows any drift. Config is validated before anything is created.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { deployAlerts } from "./alerts";
+import { loadHomelabConfig } from "./config/load";
+import { HomelabNode } from "./node";
+import { createProxmoxProvider } from "./proxmox-provider";
+
+const config = loadHomelabConfig();
+
+const proxmox = config.proxmox && { config: config.proxmox, provider: createProxmoxProvider(config.proxmox, config.secrets) };
+if (!proxmox) pulumi.log.info("homelab:proxmox is absent or disabled: no Proxmox VMs or snippets are managed by this stack.");
+
+const homelabNodes = config.nodes.map(
+  (node) =>
+    new HomelabNode(node.name, {
+      node,
+      network: config.network,
+      k3s: config.k3s,
+      initServer: config.initServer,
+      k3sToken: config.secrets.k3sToken,
+      proxmox,
+    }),
+);
+
+deployAlerts({ nodes: config.nodes, alerts: config.alerts, kubeconfig: config.secrets.kubeconfig });
+
+/** Per node: ip, mac, addressing, reservationId, mechanism, nodeIp, flannelIface, vmId. */
+export const nodes = pulumi.output(Object.fromEntries(config.nodes.map((node, i) => [node.name, homelabNodes[i]?.outputs()])));

@@ -1,0 +1,138 @@
+/**
+ * `HomelabNode`: one declared node → its MAAS reservation, its Proxmox VM and user-data snippet,
+ * and its K3s settings, all from the same `ip` and `mac` (the single source of truth that was
+ * missing in RCA-2025-07-27, where MAAS, the VMs and K3s each had their own idea of the address).
+ *
+ * Children are keyed by node name (`<name>-reservation`, `-vm`, `-userdata`, `-k3s`), never by
+ * IP or MAC, so a changed address is an update or replacement of the same child, not a rename.
+ * The VM depends on the reservation, so it never boots before MAAS pins its address.
+ */
+import { createHash } from "node:crypto";
+import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
+import * as pulumi from "@pulumi/pulumi";
+import { renderUserData } from "../../providers/k3s/cloud-init";
+import { planK3sNode, toK3sConfigFile, toYaml, type K3sClusterInput, type K3sNodeSettings } from "../../providers/k3s/config";
+import { K3sNodeConfig } from "../../providers/k3s/node-config";
+import { MaasReservation } from "../../providers/maas";
+import type { K3sConfig, NetworkConfig, NodeConfig, ProxmoxConfig } from "./config/schema";
+import { planSnippet, planVm, type ProxmoxNode } from "./vm";
+
+export interface HomelabNodeArgs {
+  /** The validated declaration (MAC normalised, reserveInMaas resolved). */
+  readonly node: NodeConfig;
+  readonly network: NetworkConfig;
+  readonly k3s: K3sConfig;
+  /** Name of the server that runs cluster-init. */
+  readonly initServer: string;
+  /** Cluster token; must be a secret Output. */
+  readonly k3sToken: pulumi.Input<string>;
+  /** Set when Proxmox is enabled: its settings and the explicit provider. Without it no VM or snippet is created. */
+  readonly proxmox?: { readonly config: ProxmoxConfig; readonly provider: proxmoxve.Provider };
+}
+
+/** The per-node values exported for reviewers (`pulumi stack output nodes`). */
+export interface HomelabNodeOutputs {
+  readonly ip: pulumi.Output<string>;
+  readonly mac: pulumi.Output<string>;
+  readonly addressing: pulumi.Output<string>;
+  readonly reservationId: pulumi.Output<string | undefined>;
+  readonly mechanism: pulumi.Output<string | undefined>;
+  readonly nodeIp: pulumi.Output<string>;
+  readonly flannelIface: pulumi.Output<string>;
+  readonly vmId: pulumi.Output<number | undefined>;
+}
+
+export class HomelabNode extends pulumi.ComponentResource implements HomelabNodeOutputs {
+  /** IP as MAAS reports it when reserved, else as declared. */
+  readonly ip: pulumi.Output<string>;
+  /** MAC (lower-case) as MAAS reports it when reserved, else as declared. */
+  readonly mac: pulumi.Output<string>;
+  readonly addressing: pulumi.Output<string>;
+  readonly reservationId: pulumi.Output<string | undefined>;
+  readonly mechanism: pulumi.Output<string | undefined>;
+  /** K3s node-ip. */
+  readonly nodeIp: pulumi.Output<string>;
+  readonly flannelIface: pulumi.Output<string>;
+  readonly vmId: pulumi.Output<number | undefined>;
+
+  readonly reservation?: MaasReservation;
+  readonly userData?: proxmoxve.FileLegacy;
+  readonly vm?: proxmoxve.VmLegacy;
+  readonly k3sConfig: K3sNodeConfig;
+
+  constructor(name: string, args: HomelabNodeArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("homelab:index:Node", name, {}, opts);
+    const { node, network, k3s } = args;
+    const settings = planK3sNode(node, clusterInput(k3s, args.initServer));
+    const token = pulumi.output(args.k3sToken);
+
+    if (node.reserveInMaas) {
+      this.reservation = new MaasReservation(
+        `${name}-reservation`,
+        { ip: node.ip, mac: node.mac, hostname: node.name, subnet: network.cidr },
+        { parent: this },
+      );
+    }
+
+    this.k3sConfig = new K3sNodeConfig(
+      `${name}-k3s`,
+      { ...settings, tokenSha256: token.apply((value) => createHash("sha256").update(value).digest("hex")) },
+      { parent: this },
+    );
+
+    if (args.proxmox && node.proxmox) {
+      const vmNode: ProxmoxNode = { ...node, proxmox: node.proxmox };
+      const { config, provider } = args.proxmox;
+      const userData = pulumi.secret(token.apply((value) => renderNodeUserData(vmNode, network, k3s, settings, value)));
+      this.userData = new proxmoxve.FileLegacy(`${name}-userdata`, planSnippet(vmNode, config, userData), {
+        parent: this,
+        provider,
+        deleteBeforeReplace: true,
+      });
+      this.vm = new proxmoxve.VmLegacy(`${name}-vm`, planVm(vmNode, network, config), {
+        parent: this,
+        provider,
+        dependsOn: [this.userData, ...(this.reservation ? [this.reservation] : [])],
+      });
+    }
+
+    this.ip = this.reservation ? this.reservation.ip : pulumi.output(node.ip);
+    this.mac = this.reservation ? this.reservation.mac : pulumi.output(node.mac);
+    this.addressing = pulumi.output(node.addressing);
+    this.reservationId = this.reservation ? this.reservation.reservationId : pulumi.output(undefined);
+    this.mechanism = this.reservation ? this.reservation.mechanism : pulumi.output(undefined);
+    this.nodeIp = this.k3sConfig.nodeIp;
+    this.flannelIface = this.k3sConfig.flannelIface;
+    this.vmId = this.vm ? this.vm.vmId : pulumi.output(undefined);
+    this.registerOutputs(this.outputs());
+  }
+
+  /** The reviewer-facing fields as one object (used for the stack's `nodes` output). */
+  outputs(): HomelabNodeOutputs {
+    const { ip, mac, addressing, reservationId, mechanism, nodeIp, flannelIface, vmId } = this;
+    return { ip, mac, addressing, reservationId, mechanism, nodeIp, flannelIface, vmId };
+  }
+}
+
+function clusterInput(k3s: K3sConfig, initServer: string): K3sClusterInput {
+  return {
+    apiEndpoint: k3s.apiEndpoint,
+    flannelBackend: k3s.flannelBackend,
+    clusterCidr: k3s.clusterCidr,
+    serviceCidr: k3s.serviceCidr,
+    clusterDomain: k3s.clusterDomain,
+    resolvConf: k3s.resolvConf,
+    initServer,
+  };
+}
+
+function renderNodeUserData(node: ProxmoxNode, network: NetworkConfig, k3s: K3sConfig, settings: K3sNodeSettings, token: string): string {
+  return renderUserData({
+    hostname: node.name,
+    domain: network.domain,
+    role: node.role,
+    k3sVersion: k3s.version,
+    k3sConfigYaml: toYaml(toK3sConfigFile(settings)),
+    token,
+  });
+}
