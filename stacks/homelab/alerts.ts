@@ -139,6 +139,10 @@ export function deployAlerts(args: AlertsArgs, opts?: pulumi.ComponentResourceOp
     );
     return undefined;
   }
+  if (!args.alerts.enabled) {
+    pulumi.log.info("homelab:alerts.enabled is false: skipping the PrometheusRule alerts.");
+    return undefined;
+  }
   const provider = new k8s.Provider("homelab-k8s", { kubeconfig: args.kubeconfig }, opts);
   return new k8s.apiextensions.CustomResource(
     RULE_NAME,

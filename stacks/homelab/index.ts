@@ -23,6 +23,7 @@ const homelabNodes = config.nodes.map(
       initServer: config.initServer,
       k3sToken: config.secrets.k3sToken,
       proxmox,
+      ...(config.secrets.kubeconfig !== undefined ? { kubeconfigKey: "homelab:kubeconfig" } : {}),
     }),
 );
 

@@ -5,7 +5,8 @@
  *
  * Children are keyed by node name (`<name>-reservation`, `-vm`, `-userdata`, `-k3s`), never by
  * IP or MAC, so a changed address is an update or replacement of the same child, not a rename.
- * The VM depends on the reservation, so it never boots before MAAS pins its address.
+ * The VM depends on the reservation, so it never boots before MAAS pins its address. A read-back
+ * (`-readback`) compares what the node really reports with the declaration on every refresh.
  */
 import { createHash } from "node:crypto";
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
@@ -14,8 +15,12 @@ import { renderUserData } from "../../providers/k3s/cloud-init";
 import { planK3sNode, toK3sConfigFile, toYaml, type K3sClusterInput, type K3sNodeSettings } from "../../providers/k3s/config";
 import { K3sNodeConfig } from "../../providers/k3s/node-config";
 import { MaasReservation } from "../../providers/maas";
+import { NodeReadback } from "../../providers/readback";
 import type { K3sConfig, NetworkConfig, NodeConfig, ProxmoxConfig } from "./config/schema";
 import { planSnippet, planVm, type ProxmoxNode } from "./vm";
+
+/** The read-back provider reads this secret at run time; only the key name is an input. */
+const PROXMOX_TOKEN_KEY = "homelab:proxmoxApiToken";
 
 export interface HomelabNodeArgs {
   /** The validated declaration (MAC normalised, reserveInMaas resolved). */
@@ -28,6 +33,8 @@ export interface HomelabNodeArgs {
   readonly k3sToken: pulumi.Input<string>;
   /** Set when Proxmox is enabled: its settings and the explicit provider. Without it no VM or snippet is created. */
   readonly proxmox?: { readonly config: ProxmoxConfig; readonly provider: proxmoxve.Provider };
+  /** Stack-config key of the secret kubeconfig, when one is set: the read-back asks the cluster. */
+  readonly kubeconfigKey?: string;
 }
 
 /** The per-node values exported for reviewers (`pulumi stack output nodes`). */
@@ -59,6 +66,8 @@ export class HomelabNode extends pulumi.ComponentResource implements HomelabNode
   readonly userData?: proxmoxve.FileLegacy;
   readonly vm?: proxmoxve.VmLegacy;
   readonly k3sConfig: K3sNodeConfig;
+  /** What the node really reports (cluster API and/or guest agent), when either can be asked. */
+  readonly readback?: NodeReadback;
 
   constructor(name: string, args: HomelabNodeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:index:Node", name, {}, opts);
@@ -94,6 +103,32 @@ export class HomelabNode extends pulumi.ComponentResource implements HomelabNode
         provider,
         dependsOn: [this.userData, ...(this.reservation ? [this.reservation] : [])],
       });
+    }
+
+    // Read back last, after everything that pins the address exists.
+    if (args.kubeconfigKey || (args.proxmox && node.proxmox)) {
+      this.readback = new NodeReadback(
+        `${name}-readback`,
+        {
+          nodeName: node.name,
+          ip: node.ip,
+          mac: node.mac,
+          flannelIface: node.interface,
+          ...(args.kubeconfigKey ? { kube: { configKey: args.kubeconfigKey } } : {}),
+          ...(args.proxmox && node.proxmox
+            ? {
+                proxmox: {
+                  endpoint: args.proxmox.config.endpoint,
+                  insecure: args.proxmox.config.insecure,
+                  node: node.proxmox.node,
+                  vmId: node.proxmox.vmId,
+                  tokenConfigKey: PROXMOX_TOKEN_KEY,
+                },
+              }
+            : {}),
+        },
+        { parent: this, dependsOn: [this.k3sConfig, ...(this.reservation ? [this.reservation] : []), ...(this.vm ? [this.vm] : [])] },
+      );
     }
 
     this.ip = this.reservation ? this.reservation.ip : pulumi.output(node.ip);

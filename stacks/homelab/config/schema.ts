@@ -70,6 +70,9 @@ export const k3sSchema = z.strictObject({
 
 /** `homelab:alerts` (optional): where the PrometheusRule goes. */
 export const alertsSchema = z.strictObject({
+  /** Default true (deployed whenever homelab:kubeconfig is set). False keeps the kubeconfig for the
+   *  node read-back only, e.g. for a cluster without the Prometheus operator. */
+  enabled: z.boolean().default(true),
   /** Namespace of the PrometheusRule. Default "monitoring". */
   namespace: z.string().min(1).default("monitoring"),
   /** Extra labels, e.g. `{ release: kube-prometheus-stack }` to match the operator's ruleSelector. */

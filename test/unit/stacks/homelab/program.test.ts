@@ -100,6 +100,7 @@ const T = {
   node: "homelab:index:Node",
   reservation: "pulumi-nodejs:dynamic/maas:Reservation",
   k3s: "pulumi-nodejs:dynamic/k3s:NodeConfig",
+  readback: "pulumi-nodejs:dynamic/readback:Node",
   vm: "proxmoxve:index/vmLegacy:VmLegacy",
   file: "proxmoxve:index/fileLegacy:FileLegacy",
   proxmoxProvider: "pulumi:providers:proxmoxve",
@@ -240,11 +241,14 @@ describe("the homelab program under mocks", () => {
         `${T.reservation}/k3s-vm-still-fawn-reservation`,
         `${T.file}/k3s-vm-still-fawn-userdata`,
         `${T.vm}/k3s-vm-still-fawn-vm`,
+        // the read-back's expected address moves with the declaration
+        `${T.readback}/k3s-vm-still-fawn-readback`,
       ].sort(),
     );
     const moved = runs[changed]!;
     expect(find(moved, T.reservation, "k3s-vm-still-fawn-reservation").inputs.ip).toBe("192.168.4.235");
     expect(find(moved, T.k3s, "k3s-vm-still-fawn-k3s").inputs.nodeIp).toBe("192.168.4.235");
+    expect(find(moved, T.readback, "k3s-vm-still-fawn-readback").inputs.ip).toBe("192.168.4.235");
     expect(k3sConfigFromUserData(find(moved, T.file, "k3s-vm-still-fawn-userdata"))["node-ip"]).toBe("192.168.4.235");
   });
 

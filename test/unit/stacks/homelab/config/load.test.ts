@@ -35,7 +35,7 @@ describe("parseHomelabConfig", () => {
     expect(settings.initServer).toBe("k3s-vm-pve");
     expect(settings.proxmox?.bridge).toBe("vmbr0");
     expect(settings.nodes[0]?.proxmox).toEqual({ node: "pve", vmId: 107, cores: 2, memoryMb: 4096, diskGb: 32 });
-    expect(settings.alerts).toEqual({ namespace: "monitoring", labels: {} });
+    expect(settings.alerts).toEqual({ enabled: true, namespace: "monitoring", labels: {} });
   });
 
   it("has one invalid fixture per rule, each with an expect header", () => {

@@ -1,0 +1,51 @@
+/**
+ * The lab stack's config: the homelab of Pulumi.homelab.yaml (same network, K3s settings and
+ * nodes — one source of truth), with Proxmox switched off (its plugin is not available here)
+ * and MAAS and the cluster pointed at the loopback simulators.
+ */
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import type { ConfigInput } from "./temp-stack";
+import { repoRoot } from "./temp-stack";
+
+export interface LabEndpoints {
+  maasUrl: string;
+  maasApiKey: string;
+  /** Kubeconfig of the simulated cluster; omit to run without the read-back and alerts. */
+  kubeconfig?: string;
+  /** The simulator's dynamic range, which the validation checks node IPs against. */
+  dynamicRange: { start: string; end: string };
+  /** A throwaway K3s token (the real one never leaves the homelab). */
+  k3sToken: string;
+}
+
+type Node = Record<string, unknown> & { name: string; ip: string; mac: string };
+
+/** The homelab's declared nodes, as in Pulumi.homelab.yaml. */
+export function homelabNodes(): Node[] {
+  return (homelabStackFile()["homelab:nodes"] as Node[]).map((n) => ({ ...n }));
+}
+
+function homelabStackFile(): Record<string, unknown> {
+  const file = parse(readFileSync(path.join(repoRoot, "Pulumi.homelab.yaml"), "utf8")) as { config: Record<string, unknown> };
+  return file.config;
+}
+
+export function labStackConfig(e: LabEndpoints, nodes: Node[] = homelabNodes()): Record<string, ConfigInput> {
+  const homelab = homelabStackFile();
+  const network = { ...(homelab["homelab:network"] as object), dynamicRange: e.dynamicRange };
+  return {
+    "maas:url": e.maasUrl,
+    "maas:apiKey": { value: e.maasApiKey, secret: true },
+    "homelab:network": network,
+    "homelab:k3s": homelab["homelab:k3s"] as object,
+    // Proxmox off: the nodes keep their MAAS reservation, K3s config and read-back.
+    "homelab:nodes": nodes.map(({ proxmox: _vm, ...n }) => n),
+    "homelab:k3sToken": { value: e.k3sToken, secret: true },
+    ...(e.kubeconfig ? { "homelab:kubeconfig": { value: e.kubeconfig, secret: true } } : {}),
+    // The simulated cluster has no Prometheus operator, and the Kubernetes provider plugin is
+    // not installable offline: the kubeconfig serves the node read-back only.
+    "homelab:alerts": { enabled: false },
+  };
+}
