@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ReadbackKubeSource, ReadbackProxmoxSource } from "./inputs";
 import type { Reachability } from "./observation";
-import { readbackProvider } from "./provider";
+import { forwardingProvider } from "../dynamic/forwarding-provider";
 
 /** What a node should report, and where to ask. All addresses the node reports should equal `ip`. */
 export interface NodeReadbackArgs {
@@ -18,6 +18,9 @@ export interface NodeReadbackArgs {
   /** Read the guest agent through Proxmox. Omit to skip (`agentIp` then stays null). */
   readonly proxmox?: pulumi.Input<{ readonly [K in keyof ReadbackProxmoxSource]: pulumi.Input<ReadbackProxmoxSource[K]> }>;
 }
+
+/** What is stored in state: forwards to `readbackProvider` in ./provider (see forwarding-provider.ts). */
+export const readbackForwarder = forwardingProvider(require.resolve("./provider"), "readbackProvider");
 
 /**
  * Live read-back of one node's addressing (`pulumi-nodejs:dynamic/readback:Node`): the incident
@@ -47,7 +50,7 @@ export class NodeReadback extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: NodeReadbackArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      readbackProvider,
+      readbackForwarder,
       name,
       {
         nodeIp: undefined,

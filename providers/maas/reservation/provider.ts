@@ -7,7 +7,7 @@
  * - create: adopts an identical reservation made by hand, else reserves; a holder of the IP or MAC
  *           is named in the error.
  * - read:   returns the live object, `{}` when MAAS dropped it (refresh then shows a create), and a
- *           changed MAC/IP as a difference against the declaration.
+ *           changed MAC/IP as a difference against the declaration (found by id, then by MAC).
  * - diff:   explicit; ip/mac/subnet replace (delete first), comment updates in place.
  * - delete: releases; already gone is success.
  *
@@ -169,7 +169,9 @@ export const reservationProvider: pulumi.dynamic.ResourceProvider = {
     const found =
       live.find((r) => r.mechanism === props.mechanism && r.id === id) ??
       // recreated by hand with a new id: same pair, adopt it
-      live.find((r) => r.ip === props.ip && r.mac === props.mac);
+      live.find((r) => r.ip === props.ip && r.mac === props.mac) ??
+      // moved to another IP (on MAAS <= 3.5 the IP is the id): surface it as an IP change
+      live.find((r) => r.mechanism === props.mechanism && r.mac !== "" && r.mac === props.mac);
     if (!found) return {}; // gone: refresh drops it and the preview shows a create
     const outs = stateFrom(found, toInputs(props));
     return { id: found.id, props: outs };

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ReservationMechanism } from "../client/types";
 import type { MaasReservationArgs } from "./args";
-import { reservationProvider } from "./provider";
+import { forwardingProvider } from "../../dynamic/forwarding-provider";
 
 /**
  * A MAAS DHCP reservation (MAC → IP) as a Pulumi resource.
@@ -11,6 +11,9 @@ import { reservationProvider } from "./provider";
  * The provider reads `maas:url` and the secret `maas:apiKey` from stack config (or `MAAS_URL` /
  * `MAAS_API_KEY`) at run time, so the key is never an input and never stored in state.
  */
+/** What is stored in state: forwards to `reservationProvider` in ./provider (see forwarding-provider.ts). */
+export const reservationForwarder = forwardingProvider(require.resolve("./provider"), "reservationProvider");
+
 export class MaasReservation extends pulumi.dynamic.Resource {
   declare readonly ip: pulumi.Output<string>;
   declare readonly mac: pulumi.Output<string>;
@@ -24,7 +27,7 @@ export class MaasReservation extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: MaasReservationArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      reservationProvider,
+      reservationForwarder,
       name,
       { comment: undefined, subnet: undefined, reservationId: undefined, mechanism: undefined, subnetId: undefined, ...args },
       opts,
