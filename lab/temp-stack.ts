@@ -49,7 +49,10 @@ export interface TempStack {
   /** `pulumi stack export` as text (secrets stay encrypted), for leak checks. */
   exportState(): Promise<string>;
   setConfig(config: Record<string, ConfigInput>): Promise<void>;
-  dispose(): Promise<void>;
+  /** The temp directory holding the project, the state and PULUMI_HOME. */
+  baseDir: string;
+  /** Destroys the stack's resources (unless `destroy: false`) and deletes the temp directory. */
+  dispose(opts?: { destroy?: boolean }): Promise<void>;
 }
 
 /** The parts of `pulumi preview --json` the tests read (ref/pulumi.md §2.3). */
@@ -128,6 +131,7 @@ export async function createTempStack(opts: TempStackOptions = {}): Promise<Temp
   return {
     stack,
     workDir,
+    baseDir: base,
     env,
     cli,
     run,
@@ -147,13 +151,15 @@ export async function createTempStack(opts: TempStackOptions = {}): Promise<Temp
       if (r.code !== 0) throw new Error(`pulumi stack export failed: ${r.stderr}`);
       return r.stdout;
     },
-    async dispose() {
+    async dispose({ destroy = true } = {}) {
       if (disposed) return;
       disposed = true;
-      try {
-        await stack.destroy({ refresh: false });
-      } catch {
-        // the simulator may already be gone; the state directory is deleted below either way
+      if (destroy) {
+        try {
+          await stack.destroy({ refresh: false });
+        } catch {
+          // the simulator may already be gone; the state directory is deleted below either way
+        }
       }
       await rm(base, { recursive: true, force: true });
     },

@@ -1,0 +1,192 @@
+/**
+ * The incident story, end to end on loopback simulators and the real Pulumi engine:
+ * provision the homelab's three K3s nodes (MAAS reservations, K3s settings, read-back), replay
+ * RCA-2025-07-27 (MAAS drops the host entries; the nodes renew onto pool addresses
+ * .220-.222), show the drift the project's normal preview exposes and its Markdown report,
+ * repair with `pulumi up`, let the nodes renew again, and show the clean preview.
+ *
+ * Used by `npm run lab` (lab/main.ts) and by the end-to-end engine test; it imports nothing
+ * from the test harness. Everything it starts is stopped by `close()`.
+ */
+import { startKubeSimulator, type KubeSimulator } from "./kube";
+import { homelabNodes, labStackConfig } from "./lab-config";
+import { INCIDENT_SEED, startMaasSimulator, type MaasSimulator } from "./maas";
+import { createTempStack, type TempStack } from "./temp-stack";
+import { runDrift } from "../drift/cli";
+
+export interface StoryOptions {
+  /** MAAS version the simulator reports: "3.5.7" (the incident's, ipaddresses op=reserve) or "3.6.0"+ (reservedips). */
+  maasVersion?: string;
+  /** Progress lines, as they happen. */
+  log?: (line: string) => void;
+  /** Aborts the Pulumi operation in flight (Ctrl-C). */
+  signal?: AbortSignal;
+}
+
+export interface DriftRun {
+  exitCode: number;
+  markdown: string;
+}
+
+export interface StoryResult {
+  maasVersion: string;
+  mechanism: string;
+  /** Addresses the nodes got from the pool once MAAS had dropped their entries. */
+  poolAddresses: Record<string, string>;
+  before: DriftRun;
+  incident: DriftRun;
+  after: DriftRun;
+  /** Reservations MAAS holds at the end, as "ip mac". */
+  finalReservations: string[];
+}
+
+/** Other DHCP clients of the house; they hold .200-.219, so the nodes land on .220-.222 as in the RCA. */
+const OTHER_CLIENTS = 20;
+/** The order the RCA's timeline has the nodes falling into the pool. */
+const RENEWAL_ORDER = ["k3s-vm-chief-horse", "k3s-vm-still-fawn", "k3s-vm-pve"];
+
+export class IncidentStory {
+  private maas?: MaasSimulator;
+  private kube?: KubeSimulator;
+  private stack?: TempStack;
+  private readonly log: (line: string) => void;
+  private readonly started = Date.now();
+  private step = 0;
+  /** The Pulumi operation in flight; close() lets it finish cancelling before deleting its files. */
+  private inflight: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: StoryOptions = {}) {
+    this.log = options.log ?? (() => undefined);
+  }
+
+  /** The temp directory of the stack (project, state, PULUMI_HOME), once created. */
+  get tempDir(): string | undefined {
+    return this.stack?.baseDir;
+  }
+
+  private track<T>(operation: Promise<T>): Promise<T> {
+    this.inflight = operation.catch(() => undefined);
+    return operation;
+  }
+
+  private say(title: string): void {
+    this.step += 1;
+    const secs = ((Date.now() - this.started) / 1000).toFixed(0).padStart(3);
+    this.log(`\n[${secs}s] ${this.step}. ${title}`);
+  }
+
+  async run(): Promise<StoryResult> {
+    const maasVersion = this.options.maasVersion ?? "3.5.7";
+    const nodes = homelabNodes();
+    const signal = this.options.signal;
+
+    this.say(`Starting the simulators on 127.0.0.1: MAAS ${maasVersion}, the K3s cluster API`);
+    this.maas = await startMaasSimulator({ version: maasVersion });
+    const pool = INCIDENT_SEED.subnets[0]?.ranges?.find((r) => r.type === "dynamic");
+    if (!pool) throw new Error("the simulator's incident seed has no dynamic range");
+    const range = { start: pool.startIp, end: pool.endIp };
+    this.kube = await startKubeSimulator({
+      nodes: nodes.map((n, i) => ({ name: n.name, internalIp: n.ip, flannelIface: String(n.interface ?? "eth0"), clusterInit: i === 0 })),
+    });
+    for (let i = 0; i < OTHER_CLIENTS; i++) this.maas.dhcpRenew(`02:00:00:aa:00:${i.toString(16).padStart(2, "0")}`);
+    this.log(`    MAAS ${this.maas.url} (dynamic pool ${range.start}-${range.end}, ${OTHER_CLIENTS} other DHCP clients hold .200-.219)`);
+    this.log(`    cluster API ${this.kube.url} with nodes ${nodes.map((n) => `${n.name}=${n.ip}`).join(", ")}`);
+
+    this.say("Creating the lab stack (file:// state in a temp directory; Proxmox off: its plugin is not installable here)");
+    this.stack = await createTempStack({
+      stack: "lab",
+      config: labStackConfig({
+        maasUrl: this.maas.url,
+        maasApiKey: this.maas.apiKey,
+        kubeconfig: this.kube.kubeconfig,
+        dynamicRange: range,
+        k3sToken: `K10lab${Math.random().toString(36).slice(2)}::server:lab`,
+      }),
+    });
+    this.log(`    ${this.stack.workDir}`);
+
+    this.say("pulumi up: one declaration per node → MAAS reservation, K3s settings, read-back");
+    const up = await this.track(this.stack.stack.up({ signal }));
+    this.log(`    ${formatChanges(up.summary.resourceChanges)}`);
+    const outputs = (await this.stack.stack.outputs()).nodes.value as Record<string, { ip: string; mac: string; mechanism: string; nodeIp: string; flannelIface: string }>;
+    for (const [name, o] of Object.entries(outputs)) this.log(`    ${name.padEnd(20)} ${o.ip}  ${o.mac}  ${o.mechanism}  node-ip=${o.nodeIp} flannel-iface=${o.flannelIface}`);
+    const mechanism = Object.values(outputs)[0]?.mechanism ?? "";
+
+    this.say("pulumi preview (refreshes first): nothing has drifted");
+    const before = await this.drift();
+
+    this.say(`The incident: MAAS ${maasVersion} drops the entries that pinned the nodes`);
+    for (const n of nodes) this.maas.dropReservation(n.ip);
+    this.log(`    MAAS now holds ${this.maas.reservations().length} reservations for the cluster`);
+    const poolAddresses: Record<string, string> = {};
+    for (const name of RENEWAL_ORDER) {
+      const node = nodes.find((n) => n.name === name)!;
+      const lease = this.maas.dhcpRenew(node.mac);
+      poolAddresses[name] = lease.ip;
+      this.kube.setNode(name, { internalIp: lease.ip, flannelPublicIp: lease.ip });
+      this.log(`    ${name} renews its lease and gets ${lease.ip} from the ${lease.source} (declared ${node.ip})`);
+    }
+
+    this.say("pulumi preview: the drift, and the report a reviewer would read (npm run drift)");
+    const incident = await this.drift();
+    this.log(indent(incident.markdown));
+
+    this.say("pulumi up: recreate the reservations");
+    const repair = await this.track(this.stack.stack.up({ signal }));
+    this.log(`    ${formatChanges(repair.summary.resourceChanges)}`);
+
+    this.say("The nodes renew their leases: MAAS now answers with the reserved addresses");
+    for (const name of RENEWAL_ORDER) {
+      const node = nodes.find((n) => n.name === name)!;
+      const lease = this.maas.dhcpRenew(node.mac);
+      this.kube.setNode(name, { internalIp: lease.ip, flannelPublicIp: lease.ip });
+      this.log(`    ${name} → ${lease.ip} (${lease.source})`);
+    }
+
+    this.say("pulumi preview: clean again");
+    const after = await this.drift();
+    this.log(indent(after.markdown.split("\n").slice(0, 3).join("\n")));
+
+    return {
+      maasVersion,
+      mechanism,
+      poolAddresses,
+      before,
+      incident,
+      after,
+      finalReservations: this.maas.reservations().map((r) => `${r.ip} ${r.mac}`).sort(),
+    };
+  }
+
+  /** The drift command on the lab stack: the project's normal preview, refresh included. */
+  private async drift(): Promise<DriftRun> {
+    const stack = this.stack!;
+    let markdown = "";
+    const summaryLines: string[] = [];
+    const exitCode = await this.track(runDrift(
+      ["--stack", "lab", "--markdown", "-", "--json", `${stack.baseDir}/drift-summary.json`],
+      { ...process.env, ...stack.env },
+      { stdout: (t) => (markdown += t), stderr: (t) => summaryLines.push(t.trimEnd()) },
+      stack.workDir,
+    ));
+    this.log(`    drift exit code ${exitCode} (${exitCode === 0 ? "clean" : exitCode === 2 ? "drift" : "error"}): ${summaryLines.join(" ")}`);
+    return { exitCode, markdown };
+  }
+
+  /** Stops the simulators and deletes the temp directory; never destroys through the engine (fast on Ctrl-C). */
+  async close(): Promise<void> {
+    // An aborted `pulumi up` gets SIGINT and cancels cleanly; give it time before removing its state.
+    await Promise.race([this.inflight, new Promise((r) => setTimeout(r, 30_000).unref())]);
+    await this.stack?.dispose({ destroy: false }).catch(() => undefined);
+    await this.kube?.close().catch(() => undefined);
+    await this.maas?.close().catch(() => undefined);
+  }
+}
+
+function formatChanges(changes: Record<string, number> | undefined): string {
+  return Object.entries(changes ?? {}).map(([op, n]) => `${op}: ${n}`).join(", ");
+}
+
+function indent(text: string): string {
+  return text.split("\n").map((l) => `    │ ${l}`).join("\n");
+}

@@ -1,0 +1,180 @@
+/**
+ * Every drift scenario of issue 5 on the homelab stack (MAAS 3.5.7 as in the incident, the
+ * simulated cluster API, Proxmox off): each is shown by the project's normal `pulumi preview`
+ * (refresh: always) and by the drift command (exit 2) with its consequence, and is clean again
+ * after the repair. With CAPTURE_PREVIEW=1 the preview JSON of each scenario is written to
+ * test/fixtures/preview/<scenario>.captured.json for the report's golden tests.
+ */
+import { writeFile } from "node:fs/promises";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runDrift } from "../../drift/cli";
+import type { DriftSummary } from "../../drift/summary";
+import { startKubeSimulator, type KubeSimulator } from "../../lab/kube";
+import { homelabNodes, labStackConfig } from "../../lab/lab-config";
+import { startMaasSimulator, type MaasSimulator } from "../../lab/maas";
+import { createTempStack, repoRoot, type PreviewDocument, type TempStack } from "../harness/stack";
+
+const nodes = homelabNodes();
+let maas: MaasSimulator;
+let kube: KubeSimulator;
+let t: TempStack;
+
+beforeAll(async () => {
+  maas = await startMaasSimulator({ version: "3.5.7" });
+  kube = await startKubeSimulator({ nodes: nodes.map((n, i) => ({ name: n.name, internalIp: n.ip, clusterInit: i === 0 })) });
+  t = await createTempStack({
+    stack: "lab",
+    config: labStackConfig({
+      maasUrl: maas.url,
+      maasApiKey: maas.apiKey,
+      kubeconfig: kube.kubeconfig,
+      dynamicRange: { start: "192.168.4.200", end: "192.168.4.230" },
+      k3sToken: "K10-drift-scenarios-token",
+    }),
+  });
+  await t.stack.up();
+}, 300_000);
+
+afterAll(async () => {
+  await t?.dispose({ destroy: false });
+  await kube?.close();
+  await maas?.close();
+});
+
+async function drift(): Promise<{ code: number; summary: DriftSummary; markdown: string }> {
+  let markdown = "";
+  let json = "";
+  const code = await runDrift(
+    ["--stack", "lab", "--markdown", "-", "--json", path.join(t.baseDir, "summary.json")],
+    { ...process.env, ...t.env },
+    { stdout: (s) => (markdown += s), stderr: () => undefined },
+    t.workDir,
+  );
+  json = await import("node:fs/promises").then((fs) => fs.readFile(path.join(t.baseDir, "summary.json"), "utf8"));
+  return { code, summary: JSON.parse(json) as DriftSummary, markdown };
+}
+
+function stepFor(doc: PreviewDocument, name: string) {
+  return doc.steps?.find((s) => s.urn.endsWith(`::${name}`) && s.op !== "refresh");
+}
+
+async function normalPreview(scenario: string): Promise<PreviewDocument> {
+  const { code, doc } = await t.previewJson();
+  expect(code).toBe(0);
+  if (process.env.CAPTURE_PREVIEW === "1")
+    await writeFile(path.join(repoRoot, `test/fixtures/preview/${scenario}.captured.json`), `${JSON.stringify(doc, null, 2)}\n`);
+  return doc;
+}
+
+function rulesOf(summary: DriftSummary, node: string): string[] {
+  return (summary.nodes[node] ?? []).flatMap((c) => c.rules ?? []);
+}
+
+const scenarios: Array<{
+  name: string;
+  node: string;
+  resource: string;
+  op: string;
+  rule: string;
+  text: RegExp;
+  apply: () => void | Promise<void>;
+  repair: () => Promise<unknown>;
+}> = [
+  {
+    name: "reservation-deleted",
+    node: "k3s-vm-chief-horse",
+    resource: "k3s-vm-chief-horse-reservation",
+    op: "create",
+    rule: "reservation-missing",
+    text: /MAAS no longer pins 192\.168\.4\.237 to bc:24:11:1a:38:07/,
+    apply: () => void maas.dropReservation("192.168.4.237"),
+    repair: () => t.stack.up(),
+  },
+  {
+    name: "reservation-moved-to-another-mac",
+    node: "k3s-vm-pve",
+    resource: "k3s-vm-pve-reservation",
+    op: "replace",
+    rule: "reservation-mac-changed",
+    text: /another host will get the node's address/,
+    apply: () => maas.setReservationMac("192.168.4.238", "02:00:00:00:00:99"),
+    repair: () => t.stack.up(),
+  },
+  {
+    name: "reservation-ip-changed",
+    node: "k3s-vm-still-fawn",
+    resource: "k3s-vm-still-fawn-reservation",
+    op: "replace",
+    rule: "reservation-ip-changed",
+    text: /MAAS pins bc:24:11:a9:d5:8c to 192\.168\.4\.240, but the node is declared as 192\.168\.4\.236/,
+    apply: () => maas.setReservationIp("192.168.4.236", "192.168.4.240"),
+    repair: () => t.stack.up(),
+  },
+  {
+    name: "node-on-pool-address",
+    node: "k3s-vm-chief-horse",
+    resource: "k3s-vm-chief-horse-readback",
+    op: "update",
+    rule: "node-pool-address",
+    text: /reports 192\.168\.4\.220 instead of 192\.168\.4\.237/,
+    apply: () => kube.setNode("k3s-vm-chief-horse", { internalIp: "192.168.4.220", flannelPublicIp: "192.168.4.220" }),
+    repair: async () => kube.setNode("k3s-vm-chief-horse", { internalIp: "192.168.4.237", flannelPublicIp: "192.168.4.237" }),
+  },
+  {
+    name: "k3s-node-ip-differs",
+    node: "k3s-vm-pve",
+    resource: "k3s-vm-pve-readback",
+    op: "update",
+    rule: "node-k3s-node-ip",
+    text: /runs with node-ip 192\.168\.4\.222, not 192\.168\.4\.238/,
+    apply: () => kube.setNode("k3s-vm-pve", { nodeIp: "192.168.4.222" }),
+    repair: async () => kube.setNode("k3s-vm-pve", { nodeIp: "192.168.4.238" }),
+  },
+  {
+    name: "flannel-iface-differs",
+    node: "k3s-vm-still-fawn",
+    resource: "k3s-vm-still-fawn-readback",
+    op: "update",
+    rule: "node-flannel-iface",
+    text: /flannel on k3s-vm-still-fawn uses wlan0 instead of eth0/,
+    apply: () => kube.setNode("k3s-vm-still-fawn", { flannelIface: "wlan0" }),
+    repair: async () => kube.setNode("k3s-vm-still-fawn", { flannelIface: "eth0" }),
+  },
+  {
+    name: "cluster-unreachable",
+    node: "k3s-vm-pve",
+    resource: "k3s-vm-pve-readback",
+    op: "update",
+    rule: "node-cluster-unreachable",
+    text: /The cluster API did not answer for k3s-vm-pve — this is the incident's own symptom/,
+    apply: () => kube.setReachable(false),
+    repair: () => kube.setReachable(true),
+  },
+];
+
+describe("drift scenarios on the homelab stack", () => {
+  it("starts clean: preview shows nothing and the drift command exits 0", async () => {
+    const { code, summary } = await drift();
+    expect(summary.clean).toBe(true);
+    expect(code).toBe(0);
+  });
+
+  it.each(scenarios)("$name: shown by the normal preview and the drift command, clean after repair", async (s) => {
+    await s.apply();
+    const doc = await normalPreview(s.name);
+    expect(stepFor(doc, s.resource)?.op).toBe(s.op);
+
+    const { code, summary, markdown } = await drift();
+    expect(code).toBe(2);
+    expect(rulesOf(summary, s.node)).toContain(s.rule);
+    expect(markdown).toMatch(s.text);
+    expect(markdown).not.toContain(maas.apiKey.split(":")[2]);
+    expect(markdown).not.toContain(kube.token);
+
+    await s.repair();
+    const after = await drift();
+    expect(after.summary.nodes, after.markdown).toEqual({});
+    expect(after.code).toBe(0);
+  });
+});
