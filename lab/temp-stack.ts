@@ -73,7 +73,7 @@ const passphrase = "temp-stack-passphrase"; // guards only throwaway state in a 
 
 export async function createTempStack(opts: TempStackOptions = {}): Promise<TempStack> {
   const cli = locatePulumiCli();
-  const base = await mkdtemp(path.join(os.tmpdir(), "homelab-engine-"));
+  const base = await mkdtemp(path.join(os.tmpdir(), "homelab-stack-"));
   const workDir = path.join(base, "project");
   const home = path.join(base, "pulumi-home");
   const state = path.join(base, "state");
@@ -83,6 +83,8 @@ export async function createTempStack(opts: TempStackOptions = {}): Promise<Temp
   if (opts.project) project.name = opts.project;
   if (opts.main) project.main = path.isAbsolute(opts.main) ? "program/" : opts.main;
   await writeFile(path.join(workDir, "Pulumi.yaml"), stringify(project));
+  // package.json too: the Node SDK looks for it above the program to find the project root.
+  await symlink(path.join(repoRoot, "package.json"), path.join(workDir, "package.json"));
   await symlink(path.join(repoRoot, "node_modules"), path.join(workDir, "node_modules"));
   await symlink(path.join(repoRoot, "dist"), path.join(workDir, "dist"));
   if (opts.main && path.isAbsolute(opts.main)) await symlink(opts.main, path.join(workDir, "program"));

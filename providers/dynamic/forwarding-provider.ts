@@ -25,15 +25,23 @@ export function forwardingProvider(file: string, exportName: string): pulumi.dyn
   const impl = require(file)[exportName] as Record<string, unknown> | undefined;
   if (!impl || typeof impl.create !== "function") throw new Error(`${file} does not export a dynamic provider named ${exportName}`);
   const target = path.relative(process.cwd(), file);
+  // Serialized once and shared by every method below; runs in the provider host, where `require`
+  // is the loaded module's own. (Comments inside these functions would be copied into state.)
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const load = function (): Record<string, (...args: unknown[]) => unknown> {
+    const resolved = require("node:path").resolve(process.cwd(), target);
+    try {
+      return require(resolved)[exportName];
+    } catch (err) {
+      throw new Error(`cannot load the dynamic provider ${exportName} from ${resolved}: run \`npm ci\` (or \`npm run build\`) in the project. ${(err as Error).message}`);
+    }
+  };
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const forwarder: Record<string, unknown> = {};
   for (const method of METHODS) {
     if (typeof impl[method] !== "function") continue; // keep the host's defaults for missing methods
-    // This function is what gets serialized; it runs in the provider host, where `require` is
-    // the loaded module's own. (Comments inside it would be copied into state for each method.)
     forwarder[method] = function (...args: unknown[]) {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const provider = require(require("node:path").resolve(process.cwd(), target))[exportName];
-      return provider[method](...args);
+      return load()[method](...args);
     };
   }
   return forwarder as unknown as pulumi.dynamic.ResourceProvider;

@@ -34,12 +34,15 @@ export interface RuleContext {
   readonly nodesComplete: boolean;
   readonly maasUrl?: string;
   /** Secret values are only checked for presence and shape; they never appear in an Issue. */
-  readonly secrets: {
-    readonly k3sToken?: string;
-    readonly proxmoxApiToken?: string;
-    readonly proxmoxSshPrivateKey?: string;
-    readonly kubeconfig?: string;
-  };
+  readonly secrets: RawSecrets;
+}
+
+/** The secret stack-config values, as plain strings, for validation only. */
+export interface RawSecrets {
+  readonly k3sToken?: string;
+  readonly proxmoxApiToken?: string;
+  readonly proxmoxSshPrivateKey?: string;
+  readonly kubeconfig?: string;
 }
 
 export type Rule = (ctx: RuleContext) => Issue[];

@@ -8,7 +8,7 @@
 import type { z } from "zod";
 import { issue, type Issue } from "./issue";
 import { normalizeMac } from "./mac";
-import { checkRules, type ParsedNode } from "./rules";
+import { checkRules, type ParsedNode, type RawSecrets } from "./rules";
 import {
   alertsSchema,
   homelabKeys,
@@ -35,12 +35,7 @@ export interface RawStackConfig {
   /** `maas:url`. */
   readonly maasUrl?: string;
   /** Plain values; only presence and shape are checked, and they are not part of the result. */
-  readonly secrets: {
-    readonly k3sToken?: string;
-    readonly proxmoxApiToken?: string;
-    readonly proxmoxSshPrivateKey?: string;
-    readonly kubeconfig?: string;
-  };
+  readonly secrets: RawSecrets;
 }
 
 /** The validated, defaulted config without secrets. */

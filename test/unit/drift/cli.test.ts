@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EXIT_CLEAN, EXIT_DRIFT, EXIT_ERROR, parseDriftArgs, pulumiArgs, runDrift } from "../../../drift/cli";
-import { ensureBuilt, repoRoot } from "./ensure-built";
+import { ensureBuilt, repoRoot } from "../../harness/ensure-built";
 
 const fixtures = path.join(repoRoot, "test/fixtures/preview");
 let dir: string;

@@ -4,10 +4,11 @@
  * (ref/pulumi.md §1.4–1.5). Checked on the compiled dist/ in plain node, because vitest's module
  * transform changes how closures capture modules.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { ensureBuilt } from "../../harness/ensure-built";
 
 const root = path.resolve(__dirname, "../../..");
 const check = path.join(root, "test/harness/serialize-check.js");
@@ -31,8 +32,8 @@ function run(modules: string[]) {
 }
 
 describe("dynamic provider serialization", () => {
-  it("serializes every provider in dist/providers, within budget, without secrets, and runs read() after loading", () => {
-    execFileSync("npx", ["tsc", "-p", "tsconfig.json"], { cwd: root, stdio: "inherit" });
+  it("serializes every provider in dist/providers, within budget, without secrets, and runs read() after loading", async () => {
+    await ensureBuilt("dist/providers/maas/reservation/resource.js", ["providers"]);
     const { status, reports, stderr } = run(jsFiles(path.join(root, "dist/providers")));
     const names = reports.map((r) => r.export);
     expect(names).toEqual(expect.arrayContaining(["reservationProvider", "readbackProvider", ...STORED]));

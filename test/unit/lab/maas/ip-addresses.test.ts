@@ -68,7 +68,7 @@ describe("ipaddresses op=reserve on MAAS 3.5.7", () => {
   });
 
   it("refuses an IP in the dynamic range with 403, even when a MAC is given", async () => {
-    for (const form of [{ ip: "192.168.4.221" }, { ip: "192.168.4.221", mac: NODES.stillFawn.mac }]) {
+    for (const form of [{ ip: "192.168.4.221" }, { ip: "192.168.4.221", mac: NODES.stillFawn.mac }] as Array<Record<string, string>>) {
       const res = await reserve(sim, form);
       expect(res.status).toBe(403);
       expect(res.text).toBe(

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startKubeSimulator, type KubeSimulator } from "../../../../lab/kube";
 import { startProxmoxSimulator, type ProxmoxSimulator } from "../../../../lab/proxmox";
-import { ensureBuilt } from "../../drift/ensure-built";
+import { ensureBuilt } from "../../../harness/ensure-built";
 
 // The provider that lands in Pulumi state is tsc's CommonJS in dist/, serialized in plain node:
 // that is what is checked here (vitest's own transform would break the closure capture).
