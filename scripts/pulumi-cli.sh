@@ -16,7 +16,7 @@ cd "$here"
 log() { printf '[pulumi-cli] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-[ -f node_modules/@pulumi/pulumi/package.json ] || die "node_modules/@pulumi/pulumi is missing: run 'npm ci' first."
+[ -f node_modules/@pulumi/pulumi/package.json ] || die "node_modules/@pulumi/pulumi is missing: run 'npm install' first."
 version=$(node -p 'require("./node_modules/@pulumi/pulumi/package.json").version')
 cache_root=${HOMELAB_PULUMI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/homelab-ipam}
 root="$cache_root/pulumi-v$version"

@@ -33,7 +33,7 @@ export function forwardingProvider(file: string, exportName: string): pulumi.dyn
     try {
       return require(resolved)[exportName];
     } catch (err) {
-      throw new Error(`cannot load the dynamic provider ${exportName} from ${resolved}: run \`npm ci\` (or \`npm run build\`) in the project. ${(err as Error).message}`);
+      throw new Error(`cannot load the dynamic provider ${exportName} from ${resolved}: run \`npm install\` (or \`npm run build\`) in the project. ${(err as Error).message}`);
     }
   };
   /* eslint-enable @typescript-eslint/no-require-imports */

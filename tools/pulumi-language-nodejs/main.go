@@ -206,7 +206,7 @@ func resolveRunScript(ctx context.Context, node, dir string) (string, error) {
 	cmd.Dir = dir
 	out, err := cmd.Output()
 	if err != nil {
-		return "", fmt.Errorf("@pulumi/pulumi is not installed for the program in %s: run `npm ci` first", dir)
+		return "", fmt.Errorf("@pulumi/pulumi is not installed for the program in %s: run `npm install` first", dir)
 	}
 	return string(out), nil
 }

@@ -60,6 +60,6 @@ describe("forwardingProvider", () => {
   });
 
   it("says how to fix a missing implementation", () => {
-    expect(result.missing).toMatch(/cannot load the dynamic provider echo from .*impl\.js: run `npm ci`/);
+    expect(result.missing).toMatch(/cannot load the dynamic provider echo from .*impl\.js: run `npm install`/);
   });
 });
