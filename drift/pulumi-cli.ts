@@ -19,7 +19,6 @@ export interface PulumiCli {
 
 /** The @pulumi/pulumi version installed for this project (the lockfile's). */
 export function sdkVersion(): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require("@pulumi/pulumi/package.json") as { version: string }).version;
 }
 

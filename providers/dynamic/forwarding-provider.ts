@@ -18,16 +18,14 @@ const METHODS = ["configure", "check", "diff", "create", "read", "update", "dele
 
 /**
  * A provider whose methods call `exportName` of the compiled module `file` (an absolute path,
- * usually `__filename` of the module that defines the implementation).
+ * e.g. `require.resolve("./provider")` from the module that registers the resource).
  */
 export function forwardingProvider(file: string, exportName: string): pulumi.dynamic.ResourceProvider {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const impl = require(file)[exportName] as Record<string, unknown> | undefined;
   if (!impl || typeof impl.create !== "function") throw new Error(`${file} does not export a dynamic provider named ${exportName}`);
   const target = path.relative(process.cwd(), file);
   // Serialized once and shared by every method below; runs in the provider host, where `require`
   // is the loaded module's own. (Comments inside these functions would be copied into state.)
-  /* eslint-disable @typescript-eslint/no-require-imports */
   const load = function (): Record<string, (...args: unknown[]) => unknown> {
     const resolved = require("node:path").resolve(process.cwd(), target);
     try {
@@ -36,7 +34,6 @@ export function forwardingProvider(file: string, exportName: string): pulumi.dyn
       throw new Error(`cannot load the dynamic provider ${exportName} from ${resolved}: run \`npm install\` (or \`npm run build\`) in the project. ${(err as Error).message}`);
     }
   };
-  /* eslint-enable @typescript-eslint/no-require-imports */
   const forwarder: Record<string, unknown> = {};
   for (const method of METHODS) {
     if (typeof impl[method] !== "function") continue; // keep the host's defaults for missing methods

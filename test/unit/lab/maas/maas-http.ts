@@ -47,7 +47,7 @@ export interface SimResponse {
   status: number;
   headers: Record<string, string>;
   text: string;
-  json(): any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  json(): any;
 }
 
 /** Call the simulator; `path` is relative to /MAAS/api/2.0/ unless it starts with "/". */
