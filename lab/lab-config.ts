@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import { INCIDENT_SEED } from "./maas";
 import type { ConfigInput } from "./temp-stack";
 import { repoRoot } from "./temp-stack";
 
@@ -14,10 +15,17 @@ export interface LabEndpoints {
   maasApiKey: string;
   /** Kubeconfig of the simulated cluster; omit to run without the read-back and alerts. */
   kubeconfig?: string;
-  /** The simulator's dynamic range, which the validation checks node IPs against. */
-  dynamicRange: { start: string; end: string };
+  /** The MAAS dynamic range the validation checks node IPs against; default: the simulator's. */
+  dynamicRange?: { start: string; end: string };
   /** A throwaway K3s token (the real one never leaves the homelab). */
   k3sToken: string;
+}
+
+/** The dynamic range of the MAAS simulator's default (incident) network. */
+export function simulatorDynamicRange(): { start: string; end: string } {
+  const pool = INCIDENT_SEED.subnets[0]?.ranges?.find((r) => r.type === "dynamic");
+  if (!pool) throw new Error("the MAAS simulator's incident seed has no dynamic range");
+  return { start: pool.startIp, end: pool.endIp };
 }
 
 type Node = Record<string, unknown> & { name: string; ip: string; mac: string };
@@ -34,7 +42,7 @@ function homelabStackFile(): Record<string, unknown> {
 
 export function labStackConfig(e: LabEndpoints, nodes: Node[] = homelabNodes()): Record<string, ConfigInput> {
   const homelab = homelabStackFile();
-  const network = { ...(homelab["homelab:network"] as object), dynamicRange: e.dynamicRange };
+  const network = { ...(homelab["homelab:network"] as object), dynamicRange: e.dynamicRange ?? simulatorDynamicRange() };
   return {
     "maas:url": e.maasUrl,
     "maas:apiKey": { value: e.maasApiKey, secret: true },

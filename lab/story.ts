@@ -9,10 +9,10 @@
  * from the test harness. Everything it starts is stopped by `close()`.
  */
 import { startKubeSimulator, type KubeSimulator } from "./kube";
-import { homelabNodes, labStackConfig } from "./lab-config";
-import { INCIDENT_SEED, startMaasSimulator, type MaasSimulator } from "./maas";
+import { homelabNodes, labStackConfig, simulatorDynamicRange } from "./lab-config";
+import { startMaasSimulator, type MaasSimulator } from "./maas";
 import { createTempStack, type TempStack } from "./temp-stack";
-import { runDrift } from "../drift/cli";
+import { runDriftOn, type DriftRun } from "./drift-run";
 
 export interface StoryOptions {
   /** MAAS version the simulator reports: "3.5.7" (the incident's, ipaddresses op=reserve) or "3.6.0"+ (reservedips). */
@@ -21,11 +21,6 @@ export interface StoryOptions {
   log?: (line: string) => void;
   /** Aborts the Pulumi operation in flight (Ctrl-C). */
   signal?: AbortSignal;
-}
-
-export interface DriftRun {
-  exitCode: number;
-  markdown: string;
 }
 
 export interface StoryResult {
@@ -82,9 +77,7 @@ export class IncidentStory {
 
     this.say(`Starting the simulators on 127.0.0.1: MAAS ${maasVersion}, the K3s cluster API`);
     this.maas = await startMaasSimulator({ version: maasVersion });
-    const pool = INCIDENT_SEED.subnets[0]?.ranges?.find((r) => r.type === "dynamic");
-    if (!pool) throw new Error("the simulator's incident seed has no dynamic range");
-    const range = { start: pool.startIp, end: pool.endIp };
+    const range = simulatorDynamicRange();
     this.kube = await startKubeSimulator({
       nodes: nodes.map((n, i) => ({ name: n.name, internalIp: n.ip, flannelIface: String(n.interface ?? "eth0"), clusterInit: i === 0 })),
     });
@@ -99,7 +92,6 @@ export class IncidentStory {
         maasUrl: this.maas.url,
         maasApiKey: this.maas.apiKey,
         kubeconfig: this.kube.kubeconfig,
-        dynamicRange: range,
         k3sToken: `K10lab${Math.random().toString(36).slice(2)}::server:lab`,
       }),
     });
@@ -160,17 +152,9 @@ export class IncidentStory {
 
   /** The drift command on the lab stack: the project's normal preview, refresh included. */
   private async drift(): Promise<DriftRun> {
-    const stack = this.stack!;
-    let markdown = "";
-    const summaryLines: string[] = [];
-    const exitCode = await this.track(runDrift(
-      ["--stack", "lab", "--markdown", "-", "--json", `${stack.baseDir}/drift-summary.json`],
-      { ...process.env, ...stack.env },
-      { stdout: (t) => (markdown += t), stderr: (t) => summaryLines.push(t.trimEnd()) },
-      stack.workDir,
-    ));
-    this.log(`    drift exit code ${exitCode} (${exitCode === 0 ? "clean" : exitCode === 2 ? "drift" : "error"}): ${summaryLines.join(" ")}`);
-    return { exitCode, markdown };
+    const run = await this.track(runDriftOn(this.stack!));
+    this.log(`    drift exit code ${run.exitCode} (${run.exitCode === 0 ? "clean" : run.exitCode === 2 ? "drift" : "error"}): ${run.line}`);
+    return run;
   }
 
   /** Stops the simulators and deletes the temp directory; never destroys through the engine (fast on Ctrl-C). */

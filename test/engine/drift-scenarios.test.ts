@@ -8,8 +8,8 @@
 import { writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runDrift } from "../../drift/cli";
 import type { DriftSummary } from "../../drift/summary";
+import { runDriftOn } from "../../lab/drift-run";
 import { startKubeSimulator, type KubeSimulator } from "../../lab/kube";
 import { homelabNodes, labStackConfig } from "../../lab/lab-config";
 import { startMaasSimulator, type MaasSimulator } from "../../lab/maas";
@@ -29,7 +29,6 @@ beforeAll(async () => {
       maasUrl: maas.url,
       maasApiKey: maas.apiKey,
       kubeconfig: kube.kubeconfig,
-      dynamicRange: { start: "192.168.4.200", end: "192.168.4.230" },
       k3sToken: "K10-drift-scenarios-token",
     }),
   });
@@ -43,16 +42,9 @@ afterAll(async () => {
 });
 
 async function drift(): Promise<{ code: number; summary: DriftSummary; markdown: string }> {
-  let markdown = "";
-  let json = "";
-  const code = await runDrift(
-    ["--stack", "lab", "--markdown", "-", "--json", path.join(t.baseDir, "summary.json")],
-    { ...process.env, ...t.env },
-    { stdout: (s) => (markdown += s), stderr: () => undefined },
-    t.workDir,
-  );
-  json = await import("node:fs/promises").then((fs) => fs.readFile(path.join(t.baseDir, "summary.json"), "utf8"));
-  return { code, summary: JSON.parse(json) as DriftSummary, markdown };
+  const run = await runDriftOn(t);
+  expect(run.summary, run.line).toBeDefined();
+  return { code: run.exitCode, summary: run.summary!, markdown: run.markdown };
 }
 
 function stepFor(doc: PreviewDocument, name: string) {

@@ -9,7 +9,6 @@ import { startMaasSimulator, type MaasSimulator } from "../../lab/maas";
 import { changedSteps, createTempStack, type TempStack } from "../harness/stack";
 
 const K3S_TOKEN = "K10-sentinel-k3s-token-0123456789abcdef";
-const dynamicRange = { start: "192.168.4.200", end: "192.168.4.230" };
 
 let sim: MaasSimulator | undefined;
 let t: TempStack | undefined;
@@ -23,7 +22,7 @@ async function homelab(nodes = homelabNodes()) {
   sim = await startMaasSimulator({ version: "3.5.7" });
   t = await createTempStack({
     stack: "lab",
-    config: labStackConfig({ maasUrl: sim.url, maasApiKey: sim.apiKey, dynamicRange, k3sToken: K3S_TOKEN }, nodes),
+    config: labStackConfig({ maasUrl: sim.url, maasApiKey: sim.apiKey, k3sToken: K3S_TOKEN }, nodes),
   });
   return { sim, t };
 }
@@ -50,7 +49,7 @@ describe("homelab stack (MAAS and K3s parts) on the engine", () => {
     const { t } = await homelab();
     await t.stack.up();
     const moved = homelabNodes().map((n) => (n.name === "k3s-vm-pve" ? { ...n, ip: "192.168.4.239" } : n));
-    await t.setConfig(labStackConfig({ maasUrl: sim!.url, maasApiKey: sim!.apiKey, dynamicRange, k3sToken: K3S_TOKEN }, moved));
+    await t.setConfig(labStackConfig({ maasUrl: sim!.url, maasApiKey: sim!.apiKey, k3sToken: K3S_TOKEN }, moved));
     const preview = await t.previewJson();
     expect(changedSteps(preview.doc).map((s) => `${s.op} ${s.name}`).sort()).toEqual([
       "replace k3s-vm-pve-reservation",

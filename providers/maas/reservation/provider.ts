@@ -31,6 +31,7 @@ import {
   subnetFailures,
   subnetFor,
   UNKNOWN,
+  type CheckFailure,
   type ReservationInputs,
 } from "./model";
 
@@ -85,13 +86,19 @@ function toInputs(s: Partial<MaasReservationState>): ReservationInputs {
   return { ip: s.ip ?? "", mac: s.mac ?? "", hostname: s.hostname ?? "", comment: s.comment ?? "", subnet: s.subnet ?? "" };
 }
 
+function refuseConflicts(conflicts: CheckFailure[]): void {
+  if (conflicts.length) throw new Error(conflicts.map((c) => `${c.property}: ${c.reason}`).join("\n"));
+}
+
 export const reservationProvider: pulumi.dynamic.ResourceProvider = {
   async configure(req: pulumi.dynamic.ConfigureRequest) {
     // Assigned before any await: the host may route another call here before configure returns.
     runtime().settings = Promise.resolve({ url: req.config.get("maas:url"), apiKey: req.config.get("maas:apiKey") });
   },
 
-  async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
+  // The engine passes no old inputs here (olds is {} even for existing resources), so checks
+  // against live reservations wait for diff and create, which know which one is ours.
+  async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
     const { inputs, failures } = normalizeInputs(news);
     failures.push(...subnetFailures(inputs));
     const known = failures.length === 0 && inputs.ip !== UNKNOWN && inputs.mac !== UNKNOWN;
@@ -125,12 +132,9 @@ export const reservationProvider: pulumi.dynamic.ResourceProvider = {
     const inputs = toInputs(news as Partial<MaasReservationState>);
     const result = diffReservation(olds, inputs);
     // A replacement deletes first; refuse at preview, before anything is released, if the new
-    // pair is already held by someone else. (The engine sends check() no old inputs, so this is
-    // the first place that knows which live reservation is ours.)
-    if (result.replaces.length && inputs.ip !== UNKNOWN && inputs.mac !== UNKNOWN) {
-      const conflicts = conflictsWith(inputs, await reservations(), { ip: olds.ip, mac: olds.mac });
-      if (conflicts.length) throw new Error(conflicts.map((c) => `${c.property}: ${c.reason}`).join("\n"));
-    }
+    // pair is already held by someone else.
+    if (result.replaces.length && inputs.ip !== UNKNOWN && inputs.mac !== UNKNOWN)
+      refuseConflicts(conflictsWith(inputs, await reservations(), { ip: olds.ip, mac: olds.mac }));
     return result;
   },
 
@@ -141,8 +145,7 @@ export const reservationProvider: pulumi.dynamic.ResourceProvider = {
     const live = await maas.listReservations();
     const existing = live.find((r) => r.ip === inputs.ip && r.mac === inputs.mac);
     let created: Reservation;
-    const conflicts = existing ? [] : conflictsWith(inputs, live);
-    if (conflicts.length) throw new Error(conflicts.map((c) => `${c.property}: ${c.reason}`).join("\n"));
+    if (!existing) refuseConflicts(conflictsWith(inputs, live));
     if (existing) {
       created = existing;
       if (existing.mechanism === "reservedips" && (existing.comment ?? "") !== inputs.comment)
