@@ -180,3 +180,19 @@ export function addReservation(
   }
   store.save();
 }
+
+/**
+ * An admin edits an IP range in the MAAS UI, e.g. widens the dynamic pool over pinned addresses. Out of band on
+ * purpose: MAAS's own form refuses a dynamic range over reserved IPs (ref/maas-api.md §3.1 "Other behaviour"), but
+ * not over legacy (≤ 3.5) reservations, which is how the RCA-2025-07-27 pool collided with pinned nodes.
+ */
+export function setIpRange(store: MaasStore, id: number, r: { startIp: string; endIp: string }): void {
+  const range = store.state.ipRanges.find((x) => x.id === id);
+  if (!range) throw new Error(`setIpRange(id): no IP range ${id}; ids: ${store.state.ipRanges.map((x) => x.id).join(", ")}.`);
+  const start = mustIp("setIpRange(startIp)", r.startIp);
+  const end = mustIp("setIpRange(endIp)", r.endIp);
+  if (end.value < start.value) throw new Error(`setIpRange: endIp ${end.text} is below startIp ${start.text}; swap them.`);
+  range.startIp = start.text;
+  range.endIp = end.text;
+  store.save();
+}

@@ -107,6 +107,8 @@ export interface MaasSimulator {
    * USER_RESERVED address owned by the admin. Throws if no subnet contains `ip` or the IP is already reserved.
    */
   addReservation(r: { ip: string; mac: string; comment?: string; hostname?: string }): void;
+  /** Change IP range `id` (1 = the seed's dynamic pool) out of band, as an admin does in the UI. */
+  setIpRange(id: number, r: { startIp: string; endIp: string }): void;
   /** Every MAC→IP reservation of both generations. */
   reservations(): SimReservation[];
 

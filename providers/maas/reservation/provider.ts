@@ -59,8 +59,11 @@ interface RuntimeState {
   owned?: Set<string>;
 }
 
-/** Lists are shared for this long within one engine run; any write clears them. */
-const MEMO_MS = 30_000;
+/**
+ * Lists are shared for this long within one engine run (one provider process per run); a delete or update clears
+ * them, a create adds to them. Long enough for a refresh of thousands of reservations to cost one list.
+ */
+const MEMO_MS = 300_000;
 
 function runtime(): RuntimeState {
   const g = globalThis as { __homelabMaasReservation?: RuntimeState };
@@ -222,6 +225,8 @@ export const reservationProvider: pulumi.dynamic.ResourceProvider = {
         });
       } catch (err) {
         wrote();
+        // MAAS saw a holder this key could not list: say so, or the refusal looks like a MAAS bug.
+        if (!view.othersVisible && err instanceof Error && /already|does not match/i.test(err.message)) err.message += HIDDEN_OTHERS_NOTE;
         throw err;
       }
       // Keep the shared list current instead of listing again: a create of N reservations costs N writes and
