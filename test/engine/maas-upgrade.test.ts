@@ -28,10 +28,11 @@ afterEach(async () => {
   t = sim = dir = undefined;
 });
 
+/** The same MAAS (database, keys, address) restarted at another version: the upgrade itself. */
 async function restartAs(version: string): Promise<MaasSimulator> {
+  const port = Number(new URL(sim!.url).port);
   await sim!.close();
-  sim = await startMaasSimulator({ version, stateFile: path.join(dir!, "maas.json") });
-  await t!.setConfig({ "maas:url": sim.url, "maas:apiKey": { value: sim.apiKey, secret: true } });
+  sim = await startMaasSimulator({ version, port, stateFile: path.join(dir!, "maas.json") });
   return sim;
 }
 
