@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  networkFailures,
   conflictsWith,
   diffReservation,
   dynamicRangeHolding,
@@ -116,5 +117,26 @@ describe("diffReservation", () => {
   });
   it("treats an unknown planned IP as a replacement", () => {
     expect(diffReservation(stored, { ...inputs, ip: UNKNOWN }).replaces).toEqual(["ip"]);
+  });
+});
+
+describe("networkFailures (MAAS's subnet and ranges, ref/maas-api.md §3.1, §4)", () => {
+  const subnet = { id: 1, cidr: "192.168.4.0/24", name: "lan", gatewayIp: "192.168.4.1", dnsServers: [] };
+  const ranges = [
+    { id: 1, type: "dynamic" as const, startIp: "192.168.4.200", endIp: "192.168.4.230", subnetId: 1, comment: "" },
+    { id: 2, type: "reserved" as const, startIp: "192.168.4.2", endIp: "192.168.4.9", subnetId: 1, comment: "switches" },
+  ];
+  const at = (ip: string) => networkFailures({ ...normalizeInputs(base).inputs, ip }, subnet, ranges).map((f) => f.reason);
+  it.each([
+    ["192.168.4.0", /network address of MAAS subnet 192\.168\.4\.0\/24/],
+    ["192.168.4.255", /broadcast address of MAAS subnet/],
+    ["192.168.4.1", /is the gateway of MAAS subnet/],
+    ["192.168.4.220", /inside the MAAS dynamic range 192\.168\.4\.200-192\.168\.4\.230/],
+    ["192.168.4.5", /inside the MAAS reserved range 192\.168\.4\.2-192\.168\.4\.9 \("switches"\)/],
+  ])("refuses %s", (ip, message) => {
+    expect(at(ip).join(" ")).toMatch(message);
+  });
+  it("accepts an ordinary host address", () => {
+    expect(at("192.168.4.238")).toEqual([]);
   });
 });
