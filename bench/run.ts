@@ -54,14 +54,14 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
-/** Peak RSS (VmHWM, MiB) of dynamic-provider processes running in `dir`, sampled while `fn` runs. */
+/** Peak RSS (VmHWM, MiB) of dynamic-provider processes of the stack in `dir` (found by its environment), sampled while `fn` runs. */
 async function withProviderMemory<T>(dir: string, fn: () => Promise<T>): Promise<{ result: T; peakMiB: number }> {
   let peak = 0;
   const sample = () => {
     for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
       try {
         if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("dynamic-provider")) continue;
-        if (!readlinkSync(`/proc/${pid}/cwd`).startsWith(dir)) continue;
+        if (!readFileSync(`/proc/${pid}/environ`, "utf8").includes(dir) && !readlinkSync(`/proc/${pid}/cwd`).startsWith(dir)) continue;
         const kb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
         peak = Math.max(peak, kb / 1024);
       } catch {
@@ -106,7 +106,7 @@ async function main() {
       for (let i = 0; i < REPEATS; i++) {
         floorMs.push(await timed(() => floor.stack.previewRefresh()));
         sim.resetCounters();
-        const { result: ms, peakMiB: p } = await withProviderMemory(maas.workDir, () => timed(() => maas.stack.previewRefresh()));
+        const { result: ms, peakMiB: p } = await withProviderMemory(maas.baseDir, () => timed(() => maas.stack.previewRefresh()));
         maasMs.push(ms);
         peakMiB = Math.max(peakMiB, p);
         requests.push(sim.counters().total);
