@@ -176,8 +176,12 @@ export const reservationProvider: pulumi.dynamic.ResourceProvider = {
       // A reservation MAAS already holds for this pair is adopted or kept; a range widened over it later is drift
       // (see read), not bad input.
       if (!existing) {
+        // Ours: matched by `read` in this process, or labelled with this node's name (the comment on ≥ 3.6, the
+        // hostname on ≤ 3.5) — the engine may run the refresh in another provider process. A wrong guess here is
+        // still safe: `diff` (which has the stored pair) and `create` refuse a holder that is not ours.
         const mine = owned();
-        const conflicts = conflictsWith(inputs, view.reservations, (r) => mine.has(ownedKey(r)));
+        const labelled = (r: Reservation) => r.comment === inputs.hostname || r.comment === inputs.comment || r.hostname === inputs.hostname;
+        const conflicts = conflictsWith(inputs, view.reservations, (r) => mine.has(ownedKey(r)) || labelled(r));
         if (conflicts.length && !view.othersVisible) conflicts[conflicts.length - 1]!.reason += HIDDEN_OTHERS_NOTE;
         failures.push(...conflicts);
       }
