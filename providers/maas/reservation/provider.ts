@@ -181,7 +181,12 @@ export const reservationProvider: pulumi.dynamic.ResourceProvider = {
         // still safe: `diff` (which has the stored pair) and `create` refuse a holder that is not ours.
         const mine = owned();
         const labelled = (r: Reservation) => r.comment === inputs.hostname || r.comment === inputs.comment || r.hostname === inputs.hostname;
-        const conflicts = conflictsWith(inputs, view.reservations, (r) => mine.has(ownedKey(r)) || labelled(r));
+        // MAAS ≤ 3.5 lists legacy reservations without a label, so an unlabelled reservation of this MAC on
+        // another IP cannot be told apart here from this node's own before an IP change (the everyday case).
+        // It is left to `diff`, which compares it with the stored pair, and to `create`, which refuses it
+        // before any write.
+        const sameMacUnlabelled = (r: Reservation) => r.mac === inputs.mac && r.ip !== inputs.ip && !r.comment && !r.hostname;
+        const conflicts = conflictsWith(inputs, view.reservations, (r) => mine.has(ownedKey(r)) || labelled(r) || sameMacUnlabelled(r));
         if (conflicts.length && !view.othersVisible) conflicts[conflicts.length - 1]!.reason += HIDDEN_OTHERS_NOTE;
         failures.push(...conflicts);
       }
