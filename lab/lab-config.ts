@@ -1,8 +1,10 @@
 /**
  * The lab stack's config: the homelab of Pulumi.homelab.yaml (same network, K3s settings and
- * nodes — one source of truth), with Proxmox switched off (its plugin is not available here)
- * and MAAS and the cluster pointed at the loopback simulators.
+ * nodes — one source of truth), with MAAS, Proxmox and the cluster pointed at the loopback
+ * simulators. Proxmox is on when `proxmox` is given (the stack then needs the lab stand-in of
+ * the proxmoxve plugin, `createTempStack({ proxmoxPlugin: true })`), off otherwise.
  */
+import { generateKeyPairSync } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
@@ -19,6 +21,25 @@ export interface LabEndpoints {
   dynamicRange?: { start: string; end: string };
   /** A throwaway K3s token (the real one never leaves the homelab). */
   k3sToken: string;
+  /** The Proxmox simulator (HTTPS, lab/proxmox); omit to run with Proxmox off. */
+  proxmox?: { url: string; apiToken: string };
+}
+
+/** The template the Proxmox simulator seeds and the lab stack clones (as in Pulumi.homelab.yaml). */
+export function labProxmoxTemplate(): { node: string; vmId: number } {
+  const p = homelabStackFile()["homelab:proxmox"] as { templateVmId: number; templateNode: string };
+  return { node: p.templateNode, vmId: p.templateVmId };
+}
+
+/** The Proxmox node names the homelab's VMs live on (and the template's). */
+export function labProxmoxNodes(nodes: Node[] = homelabNodes()): string[] {
+  const names = nodes.map((n) => (n.proxmox as { node?: string } | undefined)?.node).filter((n): n is string => Boolean(n));
+  return [...new Set([labProxmoxTemplate().node, ...names])];
+}
+
+/** A throwaway SSH key for the snippet upload (PEM, as bpg's ssh.privateKey wants). */
+function throwawaySshKey(): string {
+  return generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString();
 }
 
 /** The dynamic range of the MAAS simulator's default (incident) network. */
@@ -49,7 +70,15 @@ export function labStackConfig(e: LabEndpoints, nodes: Node[] = homelabNodes()):
     "homelab:network": network,
     "homelab:k3s": homelab["homelab:k3s"] as object,
     // Proxmox off: the nodes keep their MAAS reservation, K3s config and read-back.
-    "homelab:nodes": nodes.map(({ proxmox: _vm, ...n }) => n),
+    "homelab:nodes": e.proxmox ? nodes : nodes.map(({ proxmox: _vm, ...n }) => n),
+    ...(e.proxmox
+      ? {
+          // Pulumi.homelab.yaml's Proxmox settings, pointed at the simulator; a key instead of the ssh-agent.
+          "homelab:proxmox": { ...(homelab["homelab:proxmox"] as object), endpoint: `${e.proxmox.url}/`, insecure: true, sshAgent: false },
+          "homelab:proxmoxApiToken": { value: e.proxmox.apiToken, secret: true },
+          "homelab:proxmoxSshPrivateKey": { value: throwawaySshKey(), secret: true },
+        }
+      : {}),
     "homelab:k3sToken": { value: e.k3sToken, secret: true },
     ...(e.kubeconfig ? { "homelab:kubeconfig": { value: e.kubeconfig, secret: true } } : {}),
     // The simulated cluster has no Prometheus operator, and the Kubernetes provider plugin is

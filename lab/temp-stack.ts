@@ -14,6 +14,7 @@ import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
 import { locatePulumiCli, type PulumiCli } from "../drift/pulumi-cli";
+import { installLabProxmoxPlugin } from "./proxmox/plugin";
 
 /** The repository root, from the source file (lab/) or its compiled copy (dist/lab/). */
 export const repoRoot = path.basename(path.resolve(__dirname, "..")) === "dist" ? path.resolve(__dirname, "../..") : path.resolve(__dirname, "..");
@@ -32,6 +33,8 @@ export interface TempStackOptions {
   config?: Record<string, ConfigInput>;
   /** Extra environment for every CLI run (and so for the program and dynamic providers). */
   env?: Record<string, string>;
+  /** Install the lab stand-in of the proxmoxve plugin into this stack's PULUMI_HOME (lab/proxmox/plugin.ts). */
+  proxmoxPlugin?: boolean;
 }
 
 export interface CliResult { code: number; stdout: string; stderr: string }
@@ -78,6 +81,7 @@ export async function createTempStack(opts: TempStackOptions = {}): Promise<Temp
   const home = path.join(base, "pulumi-home");
   const state = path.join(base, "state");
   await Promise.all([mkdir(workDir), mkdir(home), mkdir(state)]);
+  if (opts.proxmoxPlugin) await installLabProxmoxPlugin(home, repoRoot);
 
   const project = parse(await readFile(path.join(repoRoot, "Pulumi.yaml"), "utf8")) as Record<string, unknown>;
   if (opts.project) project.name = opts.project;
