@@ -38,8 +38,11 @@ export function labProxmoxNodes(nodes: Node[] = homelabNodes()): string[] {
 }
 
 /** A throwaway SSH key for the snippet upload (PEM, as bpg's ssh.privateKey wants). */
+let sshKey: string | undefined;
 function throwawaySshKey(): string {
-  return generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  // One per process, so re-applying the lab config does not change the provider's settings.
+  sshKey ??= generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  return sshKey;
 }
 
 /** The dynamic range of the MAAS simulator's default (incident) network. */

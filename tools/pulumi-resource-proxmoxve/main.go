@@ -15,9 +15,11 @@ import (
 	"google.golang.org/grpc"
 )
 
+const banner = "pulumi-resource-proxmoxve " + Version + ": LAB STAND-IN from homelab-ipam tools/, for tests and the lab only; " +
+	"it talks only to the Proxmox simulator on 127.0.0.1 and is not the real provider"
+
 func main() {
-	fmt.Fprintln(os.Stderr, "pulumi-resource-proxmoxve "+Version+": LAB STAND-IN from homelab-ipam tools/, for tests and the lab only; "+
-		"it talks only to the Proxmox simulator on 127.0.0.1 and is not the real provider")
+	fmt.Fprintln(os.Stderr, banner)
 	p := &proxmoxProvider{}
 	for _, a := range os.Args[1:] {
 		if len(a) > 0 && a[0] != '-' {

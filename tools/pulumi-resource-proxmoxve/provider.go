@@ -52,6 +52,10 @@ func withURN(ctx context.Context, urn resource.URN) context.Context {
 
 // warn sends a warning to the engine, attached to the resource being worked on.
 func (p *proxmoxProvider) warn(ctx context.Context, msg string) {
+	p.say(ctx, pulumirpc.LogSeverity_WARNING, msg)
+}
+
+func (p *proxmoxProvider) say(ctx context.Context, severity pulumirpc.LogSeverity, msg string) {
 	p.mu.Lock()
 	if p.engine == nil && p.engineAddr != "" {
 		if conn, err := grpc.NewClient(p.engineAddr, grpc.WithTransportCredentials(insecure.NewCredentials())); err == nil {
@@ -64,7 +68,7 @@ func (p *proxmoxProvider) warn(ctx context.Context, msg string) {
 	if engine == nil {
 		return
 	}
-	_, _ = engine.Log(ctx, &pulumirpc.LogRequest{Severity: pulumirpc.LogSeverity_WARNING, Message: msg, Urn: string(urn)})
+	_, _ = engine.Log(ctx, &pulumirpc.LogRequest{Severity: severity, Message: msg, Urn: string(urn)})
 }
 
 func (p *proxmoxProvider) client() (*pveClient, error) {
@@ -170,7 +174,7 @@ func (p *proxmoxProvider) DiffConfig(_ context.Context, req plugin.DiffConfigReq
 	return plugin.DiffConfigResponse{Changes: plugin.DiffSome}, nil
 }
 
-func (p *proxmoxProvider) Configure(_ context.Context, req plugin.ConfigureRequest) (plugin.ConfigureResponse, error) {
+func (p *proxmoxProvider) Configure(ctx context.Context, req plugin.ConfigureRequest) (plugin.ConfigureResponse, error) {
 	cfg, bad := parseProviderConfig(plainMap(req.Inputs))
 	if len(bad) > 0 {
 		return plugin.ConfigureResponse{}, fmt.Errorf("proxmoxve provider config: %s", bad[0].Reason)
@@ -182,6 +186,7 @@ func (p *proxmoxProvider) Configure(_ context.Context, req plugin.ConfigureReque
 	p.mu.Lock()
 	p.endpoint, p.token, p.insecure, p.ssh, p.pve = cfg.endpoint, cfg.token, cfg.insecure, cfg.ssh, c
 	p.mu.Unlock()
+	p.say(ctx, pulumirpc.LogSeverity_INFO, banner)
 	return plugin.ConfigureResponse{}, nil
 }
 
