@@ -1,19 +1,24 @@
 /**
- * `npm run lab [-- --maas 3.6.0]`: the incident story on an embedded lab (see story.ts).
+ * `npm run lab [-- --maas 3.6.0] [--no-proxmox]`: the incident story on an embedded lab (see story.ts).
  * Ctrl-C aborts the Pulumi operation in flight, stops the simulators and deletes the temp
  * directory before exiting 130; nothing is left running or on disk.
  */
 import { existsSync } from "node:fs";
 import { IncidentStory } from "./story";
 
-function parseArgs(argv: string[]): { maasVersion: string } {
+function parseArgs(argv: string[]): { maasVersion: string; proxmox: boolean } {
   let maasVersion = "3.5.7";
+  let proxmox = true;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--maas") maasVersion = argv[++i] ?? "";
     else if (a.startsWith("--maas=")) maasVersion = a.slice("--maas=".length);
+    else if (a === "--no-proxmox") proxmox = false;
     else if (a === "--help" || a === "-h") {
-      console.log("usage: npm run lab [-- --maas <version>]   (default 3.5.7, the incident's; 3.6.0+ uses /reservedips/)");
+      console.log(
+        "usage: npm run lab [-- --maas <version>] [--no-proxmox]   (MAAS default 3.5.7, the incident's; 3.6.0+ uses /reservedips/;\n" +
+          "       --no-proxmox: without the Proxmox VMs and the lab stand-in of the proxmoxve plugin)",
+      );
       process.exit(0);
     } else {
       console.error(`lab: unknown argument ${a}; try --help`);
@@ -24,13 +29,13 @@ function parseArgs(argv: string[]): { maasVersion: string } {
     console.error(`lab: --maas needs a version like 3.5.7 or 3.6.0, got "${maasVersion}"`);
     process.exit(2);
   }
-  return { maasVersion };
+  return { maasVersion, proxmox };
 }
 
 async function main(): Promise<void> {
-  const { maasVersion } = parseArgs(process.argv.slice(2));
+  const { maasVersion, proxmox } = parseArgs(process.argv.slice(2));
   const abort = new AbortController();
-  const story = new IncidentStory({ maasVersion, log: (l) => console.log(l), signal: abort.signal });
+  const story = new IncidentStory({ maasVersion, proxmox, log: (l) => console.log(l), signal: abort.signal });
 
   let interrupted = false;
   const onSignal = (sig: NodeJS.Signals) => {

@@ -1,6 +1,7 @@
 /**
  * The incident story, end to end on loopback simulators and the real Pulumi engine:
- * provision the homelab's three K3s nodes (MAAS reservations, K3s settings, read-back), replay
+ * provision the homelab's three K3s nodes (MAAS reservations, Proxmox VMs and snippets through
+ * the lab stand-in of the proxmoxve plugin, K3s settings, read-back), replay
  * RCA-2025-07-27 (MAAS drops the host entries; the nodes renew onto pool addresses
  * .220-.222), show the drift the project's normal preview exposes and its Markdown report,
  * repair with `pulumi up`, let the nodes renew again, and show the clean preview.
@@ -9,8 +10,10 @@
  * from the test harness. Everything it starts is stopped by `close()`.
  */
 import { startKubeSimulator, type KubeSimulator } from "./kube";
-import { homelabNodes, labStackConfig, simulatorDynamicRange } from "./lab-config";
+import { homelabNodes, labProxmoxNodes, labStackConfig, simulatorDynamicRange } from "./lab-config";
 import { startMaasSimulator, type MaasSimulator } from "./maas";
+import { startHomelabProxmox } from "./proxmox/homelab";
+import type { ProxmoxSimulator } from "./proxmox";
 import { createTempStack, type TempStack } from "./temp-stack";
 import { runDriftOn, type DriftRun } from "./drift-run";
 
@@ -21,6 +24,8 @@ export interface StoryOptions {
   log?: (line: string) => void;
   /** Aborts the Pulumi operation in flight (Ctrl-C). */
   signal?: AbortSignal;
+  /** Proxmox VMs through the lab stand-in plugin and the Proxmox simulator (default true). */
+  proxmox?: boolean;
 }
 
 export interface StoryResult {
@@ -43,6 +48,9 @@ const RENEWAL_ORDER = ["k3s-vm-chief-horse", "k3s-vm-still-fawn", "k3s-vm-pve"];
 export class IncidentStory {
   private maas?: MaasSimulator;
   private kube?: KubeSimulator;
+  private pve?: ProxmoxSimulator;
+  /** Where each guest's last DHCP answer came from (reservation, lease or pool), by MAC. */
+  private readonly leaseSource = new Map<string, string>();
   private stack?: TempStack;
   private readonly log: (line: string) => void;
   private readonly started = Date.now();
@@ -75,20 +83,28 @@ export class IncidentStory {
     const nodes = homelabNodes();
     const signal = this.options.signal;
 
-    this.say(`Starting the simulators on 127.0.0.1: MAAS ${maasVersion}, the K3s cluster API`);
+    const proxmoxOn = this.options.proxmox ?? true;
+    this.say(`Starting the simulators on 127.0.0.1: MAAS ${maasVersion}, ${proxmoxOn ? "Proxmox VE, " : ""}the K3s cluster API`);
     this.maas = await startMaasSimulator({ version: maasVersion });
+    // Guests configured with ip=dhcp ask MAAS's DHCP when they boot, so the RCA's renewals really move the VMs.
+    if (proxmoxOn) this.pve = await startHomelabProxmox(this.maas, nodes, (mac, lease) => this.leaseSource.set(mac, lease.source));
     const range = simulatorDynamicRange();
     this.kube = await startKubeSimulator({
       nodes: nodes.map((n, i) => ({ name: n.name, internalIp: n.ip, flannelIface: String(n.interface ?? "eth0"), clusterInit: i === 0 })),
     });
     for (let i = 0; i < OTHER_CLIENTS; i++) this.maas.dhcpRenew(`02:00:00:aa:00:${i.toString(16).padStart(2, "0")}`);
     this.log(`    MAAS ${this.maas.url} (dynamic pool ${range.start}-${range.end}, ${OTHER_CLIENTS} other DHCP clients hold .200-.219)`);
+    if (this.pve) this.log(`    Proxmox VE ${this.pve.url} (HTTPS, self-signed) with nodes ${labProxmoxNodes(nodes).join(", ")} and template ${this.pve.vmList().map((v) => v.vmid).join(", ")}`);
     this.log(`    cluster API ${this.kube.url} with nodes ${nodes.map((n) => `${n.name}=${n.ip}`).join(", ")}`);
 
-    this.say("Creating the lab stack (file:// state in a temp directory; Proxmox off: its plugin is not installable here)");
+    this.say(
+      `Creating the lab stack (file:// state in a temp directory; ${this.pve ? "Proxmox on, through the LAB STAND-IN of the proxmoxve plugin — never used for a real stack" : "Proxmox off"})`,
+    );
     this.stack = await createTempStack({
       stack: "lab",
+      proxmoxPlugin: Boolean(this.pve),
       config: labStackConfig({
+        ...(this.pve ? { proxmox: this.pve } : {}),
         maasUrl: this.maas.url,
         maasApiKey: this.maas.apiKey,
         kubeconfig: this.kube.kubeconfig,
@@ -97,11 +113,16 @@ export class IncidentStory {
     });
     this.log(`    ${this.stack.workDir}`);
 
-    this.say("pulumi up: one declaration per node → MAAS reservation, K3s settings, read-back");
+    this.say(`pulumi up: one declaration per node → MAAS reservation, ${this.pve ? "cloud-init snippet, VM, " : ""}K3s settings, read-back`);
     const up = await this.track(this.stack.stack.up({ signal }));
     this.log(`    ${formatChanges(up.summary.resourceChanges)}`);
     const outputs = (await this.stack.stack.outputs()).nodes.value as Record<string, { ip: string; mac: string; mechanism: string; nodeIp: string; flannelIface: string }>;
     for (const [name, o] of Object.entries(outputs)) this.log(`    ${name.padEnd(20)} ${o.ip}  ${o.mac}  ${o.mechanism}  node-ip=${o.nodeIp} flannel-iface=${o.flannelIface}`);
+    for (const n of nodes) {
+      const vmId = vmIdOf(n);
+      const vm = vmId === undefined ? undefined : this.pve?.vm(vmId);
+      if (vm) this.log(`    VM ${vm.vmid} on ${vm.node.padEnd(11)} net0 ${vm.mac}  ipconfig0 ${vm.config.ipconfig0}  ${vm.status}, guest agent reports ${vm.guestIp}`);
+    }
     const mechanism = Object.values(outputs)[0]?.mechanism ?? "";
 
     this.say("pulumi preview (refreshes first): nothing has drifted");
@@ -113,7 +134,7 @@ export class IncidentStory {
     const poolAddresses: Record<string, string> = {};
     for (const name of RENEWAL_ORDER) {
       const node = nodes.find((n) => n.name === name)!;
-      const lease = this.maas.dhcpRenew(node.mac);
+      const lease = this.renew(node);
       poolAddresses[name] = lease.ip;
       this.kube.setNode(name, { internalIp: lease.ip, flannelPublicIp: lease.ip });
       this.log(`    ${name} renews its lease and gets ${lease.ip} from the ${lease.source} (declared ${node.ip})`);
@@ -130,7 +151,7 @@ export class IncidentStory {
     this.say("The nodes renew their leases: MAAS now answers with the reserved addresses");
     for (const name of RENEWAL_ORDER) {
       const node = nodes.find((n) => n.name === name)!;
-      const lease = this.maas.dhcpRenew(node.mac);
+      const lease = this.renew(node);
       this.kube.setNode(name, { internalIp: lease.ip, flannelPublicIp: lease.ip });
       this.log(`    ${name} → ${lease.ip} (${lease.source})`);
     }
@@ -150,6 +171,17 @@ export class IncidentStory {
     };
   }
 
+  /**
+   * A node renews its DHCP lease: with Proxmox on, its VM's guest reboots and asks MAAS (the
+   * guest agent then reports the new address); otherwise MAAS is asked directly.
+   */
+  private renew(node: Record<string, unknown> & { mac: string }): { ip: string; source: string } {
+    const vmId = vmIdOf(node);
+    if (!this.pve || vmId === undefined) return this.maas!.dhcpRenew(node.mac);
+    this.pve.rebootGuest(vmId);
+    return { ip: this.pve.vm(vmId)!.guestIp ?? "(none)", source: this.leaseSource.get(node.mac.toLowerCase()) ?? "(no answer)" };
+  }
+
   /** The drift command on the lab stack: the project's normal preview, refresh included. */
   private async drift(): Promise<DriftRun> {
     const run = await this.track(runDriftOn(this.stack!));
@@ -163,8 +195,13 @@ export class IncidentStory {
     await Promise.race([this.inflight, new Promise((r) => setTimeout(r, 30_000).unref())]);
     await this.stack?.dispose({ destroy: false }).catch(() => undefined);
     await this.kube?.close().catch(() => undefined);
+    await this.pve?.close().catch(() => undefined);
     await this.maas?.close().catch(() => undefined);
   }
+}
+
+function vmIdOf(node: Record<string, unknown>): number | undefined {
+  return (node.proxmox as { vmId?: number } | undefined)?.vmId;
 }
 
 function formatChanges(changes: Record<string, number> | undefined): string {

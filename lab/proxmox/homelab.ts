@@ -7,11 +7,26 @@ import { homelabNodes, labProxmoxNodes, labProxmoxTemplate } from "../lab-config
 import type { MaasSimulator } from "../maas";
 import { startProxmoxSimulator, type ProxmoxSimulator } from "./simulator";
 
-export async function startHomelabProxmox(maas?: Pick<MaasSimulator, "dhcpRenew">, nodes = homelabNodes()): Promise<ProxmoxSimulator> {
+type Lease = ReturnType<MaasSimulator["dhcpRenew"]>;
+
+/** `onLease` sees every DHCP answer a booting guest gets (the lab prints where it came from). */
+export async function startHomelabProxmox(
+  maas?: Pick<MaasSimulator, "dhcpRenew">,
+  nodes = homelabNodes(),
+  onLease?: (mac: string, lease: Lease) => void,
+): Promise<ProxmoxSimulator> {
   return startProxmoxSimulator({
     https: true,
     nodes: labProxmoxNodes(nodes),
     templates: [labProxmoxTemplate()],
-    ...(maas ? { dhcp: (mac: string) => maas.dhcpRenew(mac).ip } : {}),
+    ...(maas
+      ? {
+          dhcp: (mac: string) => {
+            const lease = maas.dhcpRenew(mac);
+            onLease?.(mac, lease);
+            return lease.ip;
+          },
+        }
+      : {}),
   });
 }
