@@ -40,6 +40,7 @@ rm -rf "$build"; cp -r "$src" "$build"; cd "$build"
 export GOTOOLCHAIN=local GOFLAGS="-mod=mod -buildvcs=false" CGO_ENABLED=0
 go mod edit -require "github.com/pulumi/pulumi/sdk/v3@v$sdk"
 go mod tidy >&2
+go test -count=1 . >&2   # the diff rules and the loopback-only endpoint check (diff_test.go)
 go build -trimpath -ldflags "-s -w" -o "$bin.new" . >&2
 mv "$bin.new" "$bin"
 cd "$here"; rm -rf "$build"

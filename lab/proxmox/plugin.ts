@@ -1,8 +1,8 @@
 /**
  * Installs the LAB STAND-IN of the proxmoxve plugin (tools/pulumi-resource-proxmoxve, built by
  * scripts/proxmoxve-plugin.sh) into a throwaway PULUMI_HOME, as `pulumi plugin install` would
- * lay it out (plugins/resource-proxmoxve-v8.6.0/). Only temp stacks of the tests, the lab and
- * the benchmark call this; a user's PULUMI_HOME never gets it, and the stack's runs set
+ * lay it out (plugins/resource-proxmoxve-v8.6.0/). Only temp stacks of the tests and the lab
+ * call this; a user's PULUMI_HOME never gets it, and the stack's runs set
  * PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION so nothing is downloaded instead.
  */
 import { execFileSync } from "node:child_process";
