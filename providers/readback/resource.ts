@@ -26,7 +26,7 @@ const MODULE = "readback";
 const TYPE = "Node";
 
 /** What is stored in state: forwards to `readbackProvider` in ./provider (see forwarding-provider.ts). */
-export const readbackForwarder = forwardingProvider(require.resolve("./provider"), "readbackProvider");
+export const readbackForwarder = forwardingProvider("homelab-ipam/node-readback");
 
 /**
  * Live read-back of one node's addressing (`pulumi-nodejs:dynamic/readback:Node`): the incident
