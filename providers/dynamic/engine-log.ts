@@ -30,7 +30,16 @@ interface EngineModules {
   };
 }
 
-let engine: EngineModules | null | undefined;
+/**
+ * Per-process state, on globalThis rather than in module variables: a provider that uses this
+ * module may itself be serialized into state (ref/pulumi.md §1.4), and a captured Set or client
+ * would be copied by value and break.
+ */
+const STATE_KEY = "__homelabIpamEngineLog";
+function processState(): { engine?: EngineModules | null; sent: Set<string> } {
+  const g = globalThis as unknown as Record<string, { engine?: EngineModules | null; sent: Set<string> } | undefined>;
+  return (g[STATE_KEY] ??= { sent: new Set<string>() });
+}
 
 /** The engine address this process was started with, when it is a dynamic provider host. */
 export function providerHostEngineAddress(argv: readonly string[] = process.argv): string | undefined {
@@ -41,9 +50,10 @@ export function providerHostEngineAddress(argv: readonly string[] = process.argv
 }
 
 function connect(): EngineModules | null {
-  if (engine !== undefined) return engine;
+  const state = processState();
+  if (state.engine !== undefined) return state.engine;
   const address = providerHostEngineAddress();
-  if (!address) return (engine = null);
+  if (!address) return (state.engine = null);
   try {
     // The SDK's own generated stubs and its gRPC library, so the wire format is the engine's.
     const sdkDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
@@ -51,14 +61,12 @@ function connect(): EngineModules | null {
     const rpc = require("@pulumi/pulumi/proto/engine_grpc_pb");
     const proto = require("@pulumi/pulumi/proto/engine_pb");
     const client = new rpc.EngineClient(address, grpc.credentials.createInsecure()) as EngineClient;
-    engine = { client, proto };
+    state.engine = { client, proto };
   } catch {
-    engine = null;
+    state.engine = null;
   }
-  return engine;
+  return state.engine;
 }
-
-const sent = new Set<string>();
 
 /**
  * Sends `message` as an engine diagnostic attached to `urn` (optional). The same message for the
@@ -67,6 +75,7 @@ const sent = new Set<string>();
  */
 export function engineLog(severity: Severity, message: string, urn?: string): Promise<void> {
   const key = `${severity}\u0000${urn ?? ""}\u0000${message}`;
+  const { sent } = processState();
   if (sent.has(key)) return Promise.resolve();
   sent.add(key);
   const e = connect();
