@@ -6,7 +6,6 @@
  * last deployment" section only. With CAPTURE_PREVIEW=1 the raw output of the drift command's
  * two Pulumi runs is written to test/fixtures/drift/<scenario>/ for the report's golden tests.
  */
-import { mkdir, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DriftSummary } from "../../drift/summary";
@@ -14,6 +13,7 @@ import { runDriftOn } from "../../lab/drift-run";
 import { startKubeSimulator, type KubeSimulator } from "../../lab/kube";
 import { homelabNodes, labStackConfig } from "../../lab/lab-config";
 import { startMaasSimulator, type MaasSimulator } from "../../lab/maas";
+import { writeDriftFixture } from "../harness/fixture-capture";
 import { createTempStack, repoRoot, type PreviewDocument, type TempStack } from "../harness/stack";
 
 const nodes = homelabNodes();
@@ -46,10 +46,7 @@ async function drift(scenario?: string): Promise<{ code: number; summary: DriftS
   const run = await runDriftOn(t);
   expect(run.summary, run.line).toBeDefined();
   if (scenario && process.env.CAPTURE_PREVIEW === "1") {
-    const dir = path.join(repoRoot, "test/fixtures/drift", scenario);
-    await mkdir(dir, { recursive: true });
-    await writeFile(path.join(dir, "refresh.jsonl"), run.raw.refresh ?? "");
-    await writeFile(path.join(dir, "preview.json"), run.raw.preview ?? "");
+    await writeDriftFixture(path.join(repoRoot, "test/fixtures/drift", scenario), run.raw);
   }
   return { code: run.exitCode, summary: run.summary!, markdown: run.markdown };
 }

@@ -13,7 +13,6 @@
  * With CAPTURE_PREVIEW=1 the raw output of both Pulumi runs is saved under
  * test/fixtures/drift/<scenario>/ for the report's golden tests.
  */
-import { mkdir, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT_CLEAN, EXIT_DRIFT, EXIT_UNVERIFIED } from "../../drift/exit-codes";
@@ -21,6 +20,7 @@ import { runDriftOn, type DriftRun } from "../../lab/drift-run";
 import { startKubeSimulator, type KubeSimulator } from "../../lab/kube";
 import { homelabNodes, labStackConfig } from "../../lab/lab-config";
 import { startMaasSimulator, type MaasSimulator } from "../../lab/maas";
+import { writeDriftFixture } from "../harness/fixture-capture";
 import { changedSteps, createTempStack, repoRoot, type PreviewDocument, type TempStack } from "../harness/stack";
 
 const nodes = homelabNodes();
@@ -31,10 +31,7 @@ let t: TempStack;
 
 async function capture(scenario: string, run: DriftRun): Promise<void> {
   if (process.env.CAPTURE_PREVIEW !== "1") return;
-  const dir = path.join(repoRoot, "test/fixtures/drift", scenario);
-  await mkdir(dir, { recursive: true });
-  if (run.raw.refresh !== undefined) await writeFile(path.join(dir, "refresh.jsonl"), run.raw.refresh);
-  if (run.raw.preview !== undefined) await writeFile(path.join(dir, "preview.json"), run.raw.preview);
+  await writeDriftFixture(path.join(repoRoot, "test/fixtures/drift", scenario), run.raw);
 }
 
 async function drift(scenario: string): Promise<DriftRun> {
