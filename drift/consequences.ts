@@ -152,28 +152,8 @@ export const CONSEQUENCE_RULES: readonly ConsequenceRule[] = [
   },
 
   // Live read-back of the node
-  {
-    id: "node-cluster-unreachable",
-    type: READBACK_TYPE,
-    on: ["update"],
-    properties: ["reachable.kube"],
-    when: (v) => v.now === "false",
-    consequence: (v) => `The cluster API did not answer for ${v.node} — this is the incident's own symptom; check the node's address first.`,
-    recovery: (v) =>
-      `Check the node's address on its console (\`ip -4 addr\`) and its reservation in MAAS; if it is on a pool address, run \`pulumi up\`, ` +
-      `renew the lease (${RENEW}) and restart K3s. Then run the drift check again; ${v.node}'s last known values are shown meanwhile.`,
-  },
-  {
-    id: "node-agent-unreachable",
-    type: READBACK_TYPE,
-    on: ["update"],
-    properties: ["reachable.proxmox"],
-    when: (v) => v.now === "false",
-    consequence: (v) =>
-      `Proxmox could not report ${v.node}'s address (guest agent not running, or the API refused or did not answer), so the VM's real address is unknown.`,
-    recovery: () =>
-      "Start the guest agent in the VM (`systemctl start qemu-guest-agent`), check the API token's VM.Monitor permission, and run the drift check again.",
-  },
+  // A source that did not answer (cluster down, no agent, no RBAC) is not a change any more:
+  // the report lists it under "Could not verify" with the provider's reason and fix.
   {
     id: "node-pool-address",
     type: READBACK_TYPE,

@@ -185,7 +185,7 @@ export class IncidentStory {
   /** The drift command on the lab stack: the project's normal preview, refresh included. */
   private async drift(): Promise<DriftRun> {
     const run = await this.track(runDriftOn(this.stack!));
-    this.log(`    drift exit code ${run.exitCode} (${run.exitCode === 0 ? "clean" : run.exitCode === 2 ? "drift" : "error"}): ${run.line}`);
+    this.log(`    drift exit code ${run.exitCode} (${(["clean", "error", "drift", "could not verify"] as const)[run.exitCode] ?? "error"}): ${run.line}`);
     return run;
   }
 

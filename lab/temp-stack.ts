@@ -102,7 +102,11 @@ export async function createTempStack(opts: TempStackOptions = {}): Promise<Temp
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "false",
     ...opts.env,
   };
-  const pulumiCommand = await PulumiCommand.get({ root: cli.root });
+  // PulumiCommand wants `<root>/bin/pulumi`; the CLI may live anywhere (PATH, PULUMI_BIN), so link it.
+  const cliRoot = path.join(base, "cli");
+  await mkdir(path.join(cliRoot, "bin"), { recursive: true });
+  await symlink(cli.bin, path.join(cliRoot, "bin", "pulumi"));
+  const pulumiCommand = await PulumiCommand.get({ root: cliRoot });
   const stackName = opts.stack ?? "test";
   const stack = await LocalWorkspace.createStack(
     { stackName, workDir },

@@ -17,11 +17,13 @@
  * The token itself is never stored: the resource keeps `tokenSha256` (a secret output), so a
  * token rotation still shows up as a replacement without the token being in state.
  *
- * The provider object is serialized into state (ref/pulumi.md §1.4-1.5): it references only
- * its own constants and pure helpers in this file, plus `console`; `@pulumi/pulumi` is imported
- * for the resource class, which the provider never touches.
+ * State holds the forwarding provider (providers/dynamic), which loads `nodeConfigProvider` by
+ * module id at run time. The provider object itself still serializes on its own (ref/pulumi.md
+ * §1.4-1.5; test/unit/providers/serialization.test.ts): it references only its own constants and
+ * pure helpers in this file, plus `console`.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { forwardingProvider } from "../dynamic/forwarding-provider";
 import type { K3sNodeSettings } from "./config";
 
 /** What the resource stores: the settings plus a hash of the token. */
@@ -116,6 +118,9 @@ export const nodeConfigProvider: pulumi.dynamic.ResourceProvider = {
   },
 };
 
+/** What is stored in state: forwards to `nodeConfigProvider` by module id (providers/dynamic). */
+export const nodeConfigForwarder = forwardingProvider("homelab-ipam/k3s-node-config");
+
 /**
  * The K3s settings of one node (type `pulumi-nodejs:dynamic/k3s:NodeConfig`). Its outputs are
  * what reviewers compare with the MAAS reservation and the VM: `nodeIp`, `flannelIface`, ….
@@ -142,7 +147,7 @@ export class K3sNodeConfig extends pulumi.dynamic.Resource {
   constructor(name: string, args: K3sNodeConfigArgs, opts?: pulumi.CustomResourceOptions) {
     const placeholders = Object.fromEntries(ALL_FIELDS.map((field) => [field, undefined]));
     super(
-      nodeConfigProvider,
+      nodeConfigForwarder,
       name,
       { ...placeholders, ...args },
       pulumi.mergeOptions(opts, { additionalSecretOutputs: ["tokenSha256"] }),

@@ -4,10 +4,14 @@
  * preview shows any drift. Config is validated before anything is created.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { assertFreshBuild } from "../../providers/dynamic/build-freshness";
 import { deployAlerts } from "./alerts";
 import { loadHomelabConfig } from "./config/load";
 import { HomelabNode } from "./node";
 import { createProxmoxProvider } from "./proxmox-provider";
+
+// Pulumi runs dist/: refuse a build older than the sources before anything is registered.
+assertFreshBuild();
 
 const config = loadHomelabConfig();
 

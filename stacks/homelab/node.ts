@@ -114,6 +114,8 @@ export class HomelabNode extends pulumi.ComponentResource implements HomelabNode
           ip: node.ip,
           mac: node.mac,
           flannelIface: node.interface,
+          // Without flannel no node carries a flannel public-ip annotation: expect none.
+          flannel: k3s.flannelBackend !== "none",
           ...(args.kubeconfigKey ? { kube: { configKey: args.kubeconfigKey } } : {}),
           ...(args.proxmox && node.proxmox
             ? {

@@ -89,8 +89,8 @@ async function drift(): Promise<{ code: number; summary: DriftSummary; markdown:
   expect(run.summary, run.line).toBeDefined();
   return { code: run.exitCode, summary: run.summary!, markdown: run.markdown };
 }
-const rulesOf = (summary: DriftSummary, node: string) => (summary.nodes[node] ?? []).flatMap((c) => c.rules ?? []);
-const changeOf = (summary: DriftSummary, node: string, resource: string) => (summary.nodes[node] ?? []).find((c) => c.resource === resource);
+const rulesOf = (summary: DriftSummary, node: string) => (summary.drift.nodes[node] ?? []).flatMap((c) => c.rules ?? []);
+const changeOf = (summary: DriftSummary, node: string, resource: string) => (summary.drift.nodes[node] ?? []).find((c) => c.resource === resource);
 
 /** Out-of-band changes made "in the Proxmox UI" (the simulator), each shown by the refreshing preview and repaired by `pulumi up`. */
 const scenarios: Array<{
@@ -138,7 +138,7 @@ const scenarios: Array<{
 describe("Proxmox drift through the refreshing preview", () => {
   it("starts clean", async () => {
     const { code, summary } = await drift();
-    expect(summary.nodes).toEqual({});
+    expect(summary.drift.nodes).toEqual({});
     expect(code).toBe(0);
   });
 
@@ -157,21 +157,21 @@ describe("Proxmox drift through the refreshing preview", () => {
     await t.stack.up();
     s.check();
     const after = await drift();
-    expect(after.summary.nodes, after.markdown).toEqual({});
+    expect(after.summary.drift.nodes, after.markdown).toEqual({});
   });
 
   it("guest agent gone: the VM itself shows no change, the read-back cannot confirm the address", async () => {
     const vmid = vmIdOf("k3s-vm-pve");
     pve.setAgentRunning(vmid, false);
-    const { summary, markdown } = await drift();
-    // Issue 12 decides whether "could not verify" is a change or a warning; either way it names the node and the agent.
-    expect(changeOf(summary, "k3s-vm-pve", "k3s-vm-pve-vm")).toBeUndefined();
-    const said = markdown + JSON.stringify(summary.diagnostics);
-    expect(said).toMatch(/k3s-vm-pve/);
-    expect(said).toMatch(/guest agent/i);
+    const { code, summary, markdown } = await drift();
+    // Could not verify is not drift: no change anywhere, a per-node "could not verify" entry and exit 3.
+    expect(summary.drift.nodes, markdown).toEqual({});
+    expect(code).toBe(3);
+    expect(summary.unverified).toContainEqual(expect.objectContaining({ node: "k3s-vm-pve", source: "proxmox" }));
+    expect(JSON.stringify(summary.unverified)).toMatch(/guest agent/i);
     pve.setAgentRunning(vmid, true);
     const after = await drift();
-    expect(after.summary.nodes, after.markdown).toEqual({});
+    expect(after.summary.drift.nodes, after.markdown).toEqual({});
   });
 
   it("test_ip_consistency: MAAS drops a reservation, the VM reboots onto a pool address, the guest agent's address disagrees", async () => {
@@ -190,7 +190,7 @@ describe("Proxmox drift through the refreshing preview", () => {
     pve.rebootGuest(vmIdOf(node.name));
     expect(pve.vm(vmIdOf(node.name))!.guestIp).toBe(node.ip);
     const after = await drift();
-    expect(after.summary.nodes, after.markdown).toEqual({});
+    expect(after.summary.drift.nodes, after.markdown).toEqual({});
   });
 });
 
