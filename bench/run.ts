@@ -1,20 +1,52 @@
 /**
- * `npm run bench`: what a refresh-preview of N MAAS reservations costs, measured in one run
- * against N no-op dynamic resources (the engine floor), for N = 10 and 100.
+ * `npm run bench`: what MAAS reservations cost against the engine floor (N no-op dynamic resources), measured in
+ * one run, for N = 10, 100 and 2000 reservations spread over 8 subnets (BENCH_SIZES to change).
  *
- * Targets (issue 3): MAAS requests per refresh grow with the number of subnets, not with N (one
- * shared list per run), and wall time stays within 1.25× the floor. Figures are ratios from the
- * same run on the same machine; each timing is the median of REPEATS alternating runs.
+ * Targets (issue 9): MAAS requests per refresh ≤ 2 + the number of subnets (one shared list per run, not one per
+ * reservation); refresh-preview ≤ 1.15× the floor at N = 100 and 2000; `up` creating N reservations ≤ 1.3× the
+ * floor's `up` of N no-op resources (creates are one write each). Also reported: peak memory (VmHWM) of the
+ * provider process during the refresh. Figures are ratios from the same run on the same machine; each refresh
+ * timing is the median of REPEATS alternating runs, `up` is measured once.
  */
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import * as path from "node:path";
-import { startMaasSimulator } from "../lab/maas";
+import { startMaasSimulator, type MaasSimSeed } from "../lab/maas";
 import { createTempStack, repoRoot, type TempStack } from "../lab/temp-stack";
 
-const SIZES = (process.env.BENCH_SIZES ?? "10,100").split(",").map(Number);
+const SIZES = (process.env.BENCH_SIZES ?? "10,100,2000").split(",").map(Number);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
-const TARGET_RATIO = 1.25;
+const SUBNETS = 8;
+const REFRESH_TARGET = 1.15;
+const UP_TARGET = 1.3;
+const REQUEST_TARGET = 2 + SUBNETS;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Eight /23 subnets as MAAS ships them: a gateway, a reserved range for network gear, a dynamic pool at the top. */
+const seed: MaasSimSeed = {
+  subnets: Array.from({ length: SUBNETS }, (_, k) => ({
+    id: k + 1,
+    cidr: `10.8.${2 * k}.0/23`,
+    gatewayIp: `10.8.${2 * k}.1`,
+    dnsServers: [`10.8.${2 * k}.2`],
+    ranges: [
+      { type: "reserved" as const, startIp: `10.8.${2 * k}.1`, endIp: `10.8.${2 * k}.9` },
+      { type: "dynamic" as const, startIp: `10.8.${2 * k + 1}.200`, endIp: `10.8.${2 * k + 1}.250` },
+    ],
+  })),
+};
+
+function reservationsFor(n: number) {
+  return Array.from({ length: n }, (_, i) => {
+    const k = i % SUBNETS;
+    const offset = 10 + Math.floor(i / SUBNETS); // ≤ 10 + 250 for N = 2000: below the pool at .1.200
+    return {
+      name: `node-${i}`,
+      ip: `10.8.${2 * k + (offset >> 8)}.${offset & 255}`,
+      mac: `02:00:00:00:${(i >> 8).toString(16).padStart(2, "0")}:${(i & 255).toString(16).padStart(2, "0")}`,
+    };
+  });
+}
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const start = process.hrtime.bigint();
@@ -22,20 +54,36 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
 
-function reservationsFor(n: number) {
-  return Array.from({ length: n }, (_, i) => ({
-    name: `node-${i}`,
-    ip: `192.168.4.${10 + i}`,
-    mac: `02:00:00:00:${(i >> 8).toString(16).padStart(2, "0")}:${(i & 255).toString(16).padStart(2, "0")}`,
-  }));
+/** Peak RSS (VmHWM, MiB) of dynamic-provider processes of the stack in `dir` (found by its environment), sampled while `fn` runs. */
+async function withProviderMemory<T>(dir: string, fn: () => Promise<T>): Promise<{ result: T; peakMiB: number }> {
+  let peak = 0;
+  const sample = () => {
+    for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+      try {
+        if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("dynamic-provider")) continue;
+        if (!readFileSync(`/proc/${pid}/environ`, "utf8").includes(dir) && !readlinkSync(`/proc/${pid}/cwd`).startsWith(dir)) continue;
+        const kb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
+        peak = Math.max(peak, kb / 1024);
+      } catch {
+        // the process ended between listing and reading
+      }
+    }
+  };
+  const timer = setInterval(sample, 200);
+  try {
+    const result = await fn();
+    return { result, peakMiB: peak };
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 async function main() {
   const rows: string[] = [];
-  let pass = true;
+  const verdicts: string[] = [];
   for (const n of SIZES) {
-    process.stdout.write(`[bench] N=${n}: provisioning…\n`);
-    const sim = await startMaasSimulator({ version: "3.6.0" });
+    process.stdout.write(`[bench] N=${n}: provisioning (up of ${n} reservations and ${n} no-op resources)…\n`);
+    const sim = await startMaasSimulator({ version: "3.6.0", seed });
     const stacks: TempStack[] = [];
     try {
       const maas = await createTempStack({
@@ -45,35 +93,46 @@ async function main() {
       });
       const floor = await createTempStack({ main: path.join(repoRoot, "lab/programs/noop"), project: "bench", config: { "bench:count": n } });
       stacks.push(maas, floor);
-      await maas.stack.up();
-      await floor.stack.up();
+      const floorUp = await timed(() => floor.stack.up());
+      sim.resetCounters();
+      const maasUp = await timed(() => maas.stack.up());
+      const upWrites = sim.counters().writes;
+      process.stdout.write(`[bench] N=${n}: up floor ${floorUp.toFixed(0)} ms, reservations ${maasUp.toFixed(0)} ms (${upWrites} MAAS writes)\n`);
 
       const maasMs: number[] = [];
       const floorMs: number[] = [];
       const requests: number[] = [];
+      let peakMiB = 0;
       for (let i = 0; i < REPEATS; i++) {
         floorMs.push(await timed(() => floor.stack.previewRefresh()));
         sim.resetCounters();
-        maasMs.push(await timed(() => maas.stack.previewRefresh()));
+        const { result: ms, peakMiB: p } = await withProviderMemory(maas.baseDir, () => timed(() => maas.stack.previewRefresh()));
+        maasMs.push(ms);
+        peakMiB = Math.max(peakMiB, p);
         requests.push(sim.counters().total);
+        process.stdout.write(`[bench] N=${n}: refresh ${i + 1}/${REPEATS}: floor ${floorMs[i]!.toFixed(0)} ms, reservations ${ms.toFixed(0)} ms, ${requests[i]} requests\n`);
       }
       const ratio = median(maasMs) / median(floorMs);
+      const upRatio = maasUp / floorUp;
       const req = Math.max(...requests);
-      pass &&= ratio <= TARGET_RATIO;
+      if (req > REQUEST_TARGET) verdicts.push(`N=${n}: ${req} requests per refresh > ${REQUEST_TARGET}`);
+      if (n >= 100 && ratio > REFRESH_TARGET) verdicts.push(`N=${n}: refresh ${ratio.toFixed(2)}× > ${REFRESH_TARGET}×`);
+      if (upRatio > UP_TARGET) verdicts.push(`N=${n}: up ${upRatio.toFixed(2)}× > ${UP_TARGET}×`);
       rows.push(
-        `| ${n} | ${req} | ${(req / n).toFixed(2)} | ${median(floorMs).toFixed(0)} | ${median(maasMs).toFixed(0)} | ${ratio.toFixed(2)}× |`,
+        `| ${n} | ${req} | ${median(floorMs).toFixed(0)} | ${median(maasMs).toFixed(0)} | ${ratio.toFixed(2)}× | ${floorUp.toFixed(0)} | ${maasUp.toFixed(0)} | ${upRatio.toFixed(2)}× | ${peakMiB ? peakMiB.toFixed(0) : "n/a"} |`,
       );
-      process.stdout.write(`[bench] N=${n}: requests ${requests.join("/")}, floor ${floorMs.map((x) => x.toFixed(0)).join("/")} ms, maas ${maasMs.map((x) => x.toFixed(0)).join("/")} ms\n`);
     } finally {
       for (const s of stacks) await s.dispose();
       await sim.close();
     }
   }
-  console.log("\nRefresh-preview of N MAAS reservations vs N no-op dynamic resources (same run, median of " + REPEATS + ")\n");
-  console.log("| N | MAAS requests | requests / N | floor ms | reservations ms | time vs floor |");
-  console.log("|---|---|---|---|---|---|");
+  console.log(`\nN MAAS reservations over ${SUBNETS} subnets vs N no-op dynamic resources (same run; refresh: median of ${REPEATS})\n`);
+  console.log("| N | MAAS requests per refresh | floor refresh ms | reservations refresh ms | refresh vs floor | floor up ms | reservations up ms | up vs floor | provider peak RSS MiB |");
+  console.log("|---|---|---|---|---|---|---|---|---|");
   for (const r of rows) console.log(r);
-  console.log(`\ntarget: requests independent of N; time ≤ ${TARGET_RATIO}× the floor → ${pass ? "met" : "NOT met"}`);
+  console.log(
+    `\ntargets: requests ≤ ${REQUEST_TARGET}; refresh ≤ ${REFRESH_TARGET}× at N ≥ 100; up ≤ ${UP_TARGET}× → ${verdicts.length ? `NOT met: ${verdicts.join("; ")}` : "met"}`,
+  );
 }
 
 main().catch((err) => {

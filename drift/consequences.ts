@@ -142,6 +142,18 @@ export const CONSEQUENCE_RULES: readonly ConsequenceRule[] = [
       `(${RENEW}) and restart K3s (\`systemctl restart k3s\`).`,
   },
   {
+    id: "reservation-in-dynamic-range",
+    type: RESERVATION_TYPE,
+    on: ["update", "replace"],
+    properties: ["insideDynamicRange"],
+    consequence: (v) =>
+      `MAAS's dynamic range ${v.now} now covers ${desiredIp(v)}, the address reserved for ${v.node}: DHCP can hand it to another ` +
+      "client, and two hosts answer on one address (the RCA-2025-07-27 root cause).",
+    recovery: (v) =>
+      `Shrink the dynamic range in MAAS (Subnets → the subnet → Reserved ranges → edit) so it excludes ${desiredIp(v)}; ` +
+      "`pulumi up` cannot change MAAS's ranges and fails until then. Then check that no other host holds a lease on the address.",
+  },
+  {
     id: "reservation-removed",
     type: RESERVATION_TYPE,
     on: ["delete"],

@@ -7,8 +7,11 @@
  * - a MAAS API key `consumer:token:secret` (18:18:32 characters, ref/maas-api.md),
  * - a Proxmox API token `USER@REALM!TOKENID=SECRET` (ref/proxmox.md §1.2),
  * - `Authorization:` header values, `Bearer …`, `PVEAPIToken=…`, `OAuth …`,
- * - kubeconfig credential fields (`token:`, `client-key-data:`, …) and PEM private keys.
+ * - kubeconfig credential fields (`token:`, `client-key-data:`, …) and PEM private keys,
+ * - MAAS's echo forms (a signature base string with the real token secret a 401 sends back, `&…` after an OAuth
+ *   word, `oauth_*` values, keys in any spelling), by the MAAS client's own redactor (ref/maas-api.md §1.3).
  */
+import { redactMaasEchoes } from "../providers/maas/client/redaction";
 
 export const MASK = "[masked]";
 
@@ -33,7 +36,7 @@ const PATTERNS: ReadonlyArray<[RegExp, string | ((match: string, ...groups: stri
 
 /** `text` with every credential-shaped substring replaced by "[masked]". "[secret]" is left alone. */
 export function maskSecrets(text: string): string {
-  let out = text;
+  let out = redactMaasEchoes(text, MASK);
   for (const [pattern, replacement] of PATTERNS) {
     out = out.replace(pattern, replacement as never);
   }

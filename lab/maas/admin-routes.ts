@@ -6,7 +6,7 @@
  *   GET  /_sim/reservations               → reservations()
  *   POST /_sim/reservations   JSON {ip,mac,comment?,hostname?} → addReservation()
  *   POST /_sim/drop?ip=                   → { dropped }
- *   POST /_sim/set-mac?ip=&mac=           → setReservationMac()
+ *   POST /_sim/reassign?ip=&mac=          → reassignReservation() (delete + reserve for another MAC)
  *   POST /_sim/set-ip?old=&new=           → setReservationIp()
  *   POST /_sim/dhcp/renew?mac=            → dhcpRenew()
  *   GET  /_sim/leases                     → leases()
@@ -66,9 +66,8 @@ export function routeAdminRequest(sim: MaasSimulator, method: string, path: stri
         return jsonReply(200, { ok: true });
       case "POST /_sim/drop":
         return jsonReply(200, { dropped: sim.dropReservation(required(query, "ip", path)) });
-      case "POST /_sim/set-mac":
-        sim.setReservationMac(required(query, "ip", path), required(query, "mac", path));
-        return jsonReply(200, { ok: true });
+      case "POST /_sim/reassign":
+        return jsonReply(200, sim.reassignReservation(required(query, "ip", path), required(query, "mac", path)));
       case "POST /_sim/set-ip":
         sim.setReservationIp(required(query, "old", path), required(query, "new", path));
         return jsonReply(200, { ok: true });

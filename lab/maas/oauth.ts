@@ -6,9 +6,10 @@
  * still burns the nonce), signature method, signature. MAAS wraps the message as `Authorization Error: %r` (401,
  * `WWW-Authenticate: OAuth realm="OAuth"`), except "Invalid consumer." which becomes "Invalid API key.".
  *
- * One deliberate difference: for a wrong PLAINTEXT signature piston echoes the expected base string, which for
- * PLAINTEXT *is* `&<token secret>`. The simulator masks that secret, so a test that logs a 401 body can never leak
- * the admin key.
+ * A wrong signature is answered as MAAS answers it: piston echoes the signature base string it computed, which for
+ * PLAINTEXT is `<consumer secret>&<token secret>` as MAAS stores them, i.e. `&<the real token secret>` (ref §1.3,
+ * "The wrong-signature body contains the real secret"). The simulator echoes it unmasked, so clients are tested
+ * against the leak a real MAAS produces.
  */
 import { createHmac } from "node:crypto";
 import { FormFields, pythonRepr, textReply, type Reply } from "./http-io";
@@ -113,14 +114,18 @@ function collectParameters(req: AuthRequest): Map<string, string> {
   return params;
 }
 
-function hmacSignature(req: AuthRequest, params: Map<string, string>, tokenSecret: string): string {
+/** oauth 1.0 signature base string for HMAC-SHA1: METHOD&URL&normalised parameters (no secret in it). */
+function hmacBaseString(req: AuthRequest, params: Map<string, string>): string {
   const normalised = [...params]
     .filter(([k]) => k !== "oauth_signature")
     .map(([k, v]) => [escape(k), escape(v)] as const)
     .sort((a, b) => (a[0] === b[0] ? (a[1] < b[1] ? -1 : 1) : a[0] < b[0] ? -1 : 1))
     .map(([k, v]) => `${k}=${v}`)
     .join("&");
-  const base = [escape(req.method.toUpperCase()), escape(req.absoluteUrl), escape(normalised)].join("&");
+  return [escape(req.method.toUpperCase()), escape(req.absoluteUrl), escape(normalised)].join("&");
+}
+
+function hmacSignature(base: string, tokenSecret: string): string {
   return createHmac("sha1", `&${escape(tokenSecret)}`).update(base).digest("base64");
 }
 
@@ -159,9 +164,11 @@ function verify(req: AuthRequest, users: UserRow[], nonces: NonceStore, nowSecon
   }
   const signature = param("oauth_signature");
   // The consumer secret is always empty in MAAS (ref §1.1), so PLAINTEXT is "&" + escaped token secret.
-  const expected = method === "PLAINTEXT" ? `&${escape(user.tokenSecret)}` : hmacSignature(req, params, user.tokenSecret);
+  // PLAINTEXT's base string is the key itself; HMAC-SHA1's is METHOD&URL&params.
+  const base = method === "PLAINTEXT" ? `&${escape(user.tokenSecret)}` : hmacBaseString(req, params);
+  const expected = method === "PLAINTEXT" ? base : hmacSignature(base, user.tokenSecret);
   if (signature !== expected) {
-    const base = method === "PLAINTEXT" ? "&" + "*".repeat(8) : "(HMAC-SHA1 base string withheld by the simulator)";
+    // Verbatim, secret included, as MAAS does (ref §1.3).
     throw new OAuthFailure(`Invalid signature. Expected signature base string: ${base}`);
   }
   return user;

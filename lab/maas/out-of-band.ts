@@ -87,29 +87,23 @@ function noReservation(what: string, ip: string): Error {
   return new Error(`${what}: no reservation holds ${ip}; see reservations() for the current ones.`);
 }
 
-export function setReservationMac(store: MaasStore, ipText: string, macText: string): void {
-  const what = "setReservationMac";
+/** Another MAAS user ("user"), owner of legacy reservations an admin made for another host. */
+const OTHER_USER_ID = 2;
+
+/**
+ * Someone deletes the reservation holding `ip` in MAAS and reserves the address for another host's MAC. MAAS has
+ * no in-place MAC change: reserved IPs are immutable apart from the comment (ref/maas-api.md §3.1 "Update (PUT)
+ * quirks", §7.7) and op=reserve has no update at all (§3.2), so the result is a *new* reservation — a new id on
+ * MAAS ≥ 3.6; on ≤ 3.5 a new USER_RESERVED row owned by another user (the IP stays the identity).
+ */
+export function reassignReservation(store: MaasStore, features: MaasFeatures, ipText: string, macText: string, comment = "another host"): SimReservation {
+  const what = "reassignReservation";
   const ip = mustIp(`${what}(ip)`, ipText);
   const mac = mustMac(`${what}(mac)`, macText);
-  const reserved = reservedAt(store, ip.text);
-  const legacy = legacyAt(store, ip.text).filter((s) => store.interfacesOf(s.id).length > 0);
-  if (!reserved && legacy.length === 0) throw noReservation(what, ip.text);
-  if (reserved) {
-    reserved.macAddress = mac;
-    reserved.updated = nowIso();
-  }
-  for (const sip of legacy) {
-    for (const nic of store.interfacesOf(sip.id)) {
-      if (nic.staticIpIds.length === 1) {
-        nic.macAddress = mac;
-      } else {
-        // The interface carries other addresses too: move only this one to an interface with the new MAC.
-        nic.staticIpIds = nic.staticIpIds.filter((id) => id !== sip.id);
-        attachLegacy(store, sip, mac, nic.vlanId);
-      }
-    }
-  }
-  store.save();
+  if (!reservedAt(store, ip.text) && legacyAt(store, ip.text).length === 0) throw noReservation(what, ip.text);
+  dropReservation(store, ip.text);
+  addReservation(store, features, { ip: ip.text, mac, comment, hostname: comment.replace(/[^a-z0-9-]/gi, "-") }, OTHER_USER_ID);
+  return listReservations(store).find((r) => r.ip === ip.text)!;
 }
 
 function attachLegacy(store: MaasStore, sip: StaticIpRow, mac: string, vlanId: number | null): void {
@@ -150,6 +144,7 @@ export function addReservation(
   store: MaasStore,
   features: MaasFeatures,
   r: { ip: string; mac: string; comment?: string; hostname?: string },
+  ownerId = ADMIN_USER_ID,
 ): void {
   const what = "addReservation";
   const ip = mustIp(`${what}(ip)`, r.ip);
@@ -175,7 +170,7 @@ export function addReservation(
       ip: ip.text,
       subnetId: subnet.id,
       allocType: ALLOC_TYPE.USER_RESERVED,
-      userId: ADMIN_USER_ID,
+      userId: ownerId,
       hostname: r.hostname ?? null,
       created: now,
       updated: now,
@@ -183,5 +178,21 @@ export function addReservation(
     store.state.staticIps.push(sip);
     attachLegacy(store, sip, mac, subnet.vlanId);
   }
+  store.save();
+}
+
+/**
+ * An admin edits an IP range in the MAAS UI, e.g. widens the dynamic pool over pinned addresses. Out of band on
+ * purpose: MAAS's own form refuses a dynamic range over reserved IPs (ref/maas-api.md §3.1 "Other behaviour"), but
+ * not over legacy (≤ 3.5) reservations, which is how the RCA-2025-07-27 pool collided with pinned nodes.
+ */
+export function setIpRange(store: MaasStore, id: number, r: { startIp: string; endIp: string }): void {
+  const range = store.state.ipRanges.find((x) => x.id === id);
+  if (!range) throw new Error(`setIpRange(id): no IP range ${id}; ids: ${store.state.ipRanges.map((x) => x.id).join(", ")}.`);
+  const start = mustIp("setIpRange(startIp)", r.startIp);
+  const end = mustIp("setIpRange(endIp)", r.endIp);
+  if (end.value < start.value) throw new Error(`setIpRange: endIp ${end.text} is below startIp ${start.text}; swap them.`);
+  range.startIp = start.text;
+  range.endIp = end.text;
   store.save();
 }

@@ -15,7 +15,7 @@ import { dhcpRenew, listLeases } from "./dhcp";
 import { FaultInjector } from "./faults";
 import { ApiError, FormFields, formData, parseBody, readBody, textReply, type ParsedBody, type Reply } from "./http-io";
 import { NonceStore } from "./oauth";
-import { addReservation, dropReservation, listReservations, setReservationIp, setReservationMac } from "./out-of-band";
+import { addReservation, dropReservation, listReservations, reassignReservation, setIpRange, setReservationIp } from "./out-of-band";
 import { INCIDENT_SEED, MaasStore } from "./store";
 import type { MaasSimOptions, MaasSimulator } from "./types";
 import { featuresOf } from "./version";
@@ -93,11 +93,10 @@ export async function startMaasSimulator(opts: MaasSimOptions = {}): Promise<Maa
     const serve = (): Reply => routeApiRequest(apiRequest, route, deps, () => store.save());
     if (fault !== null) {
       counters.fault();
-      if (WRITE_METHODS.has(method) && faults.writesApplyBeforeFault) {
-        serve();
-        resetConnection(req.socket);
-        return;
-      }
+      // A fault after regiond did the work: reads are always authenticated first (the nonce is spent, ref §1.2:
+      // a client must sign each retry afresh), writes are committed first when the plan says so. Then the answer
+      // is lost — a reset, or nginx's 502/504 / regiond's 503 (ref §2.4, §7.3) — so the client cannot tell.
+      if (!WRITE_METHODS.has(method) || faults.writesApplyBeforeFault) serve();
       if (fault === "reset") {
         resetConnection(req.socket);
         return;
@@ -144,7 +143,8 @@ export async function startMaasSimulator(opts: MaasSimOptions = {}): Promise<Maa
     userApiKey: keyOf(plainUser),
     version,
     dropReservation: (ip) => dropReservation(store, ip),
-    setReservationMac: (ip, mac) => setReservationMac(store, ip, mac),
+    setIpRange: (id, r) => setIpRange(store, id, r),
+    reassignReservation: (ip, mac, comment) => reassignReservation(store, features, ip, mac, comment),
     setReservationIp: (oldIp, newIp) => setReservationIp(store, oldIp, newIp),
     addReservation: (r) => addReservation(store, features, r),
     reservations: () => listReservations(store),

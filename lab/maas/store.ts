@@ -137,7 +137,12 @@ export const INCIDENT_SEED: MaasSimSeed = {
       name: "192.168.4.0/24",
       gatewayIp: "192.168.4.1",
       dnsServers: ["192.168.4.53"],
-      ranges: [{ type: "dynamic", startIp: "192.168.4.200", endIp: "192.168.4.230", comment: "MAAS dynamic pool (holds the incident's .220-.222; the nodes' .236-.238 lie outside it)" }],
+      // As MAAS ships a subnet (ref/maas-api.md §4.1, §4.2): a gateway, and a reserved range at the bottom kept for
+      // the router and other hosts MAAS does not manage, besides the dynamic pool.
+      ranges: [
+        { type: "dynamic", startIp: "192.168.4.200", endIp: "192.168.4.230", comment: "MAAS dynamic pool (holds the incident's .220-.222; the nodes' .236-.238 lie outside it)" },
+        { type: "reserved", startIp: "192.168.4.1", endIp: "192.168.4.9", comment: "network gear (gateway .1)" },
+      ],
     },
   ],
 };

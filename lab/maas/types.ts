@@ -65,8 +65,9 @@ export interface FaultPlan {
   /** Seed for the PRNG behind `rate`; default 1. */
   seed?: number;
   /**
-   * If true a faulted *write* (POST/PUT/DELETE) is applied and then the connection is reset without an answer:
-   * the "ambiguous failure" where the client cannot know whether its write happened.
+   * If true a faulted *write* (POST/PUT/DELETE) is applied and then answered with the fault (a reset, or a
+   * 502/503/504): the "ambiguous failure" where the client cannot know whether its write happened. Faulted reads
+   * are always served (authenticated, nonce spent) before the fault is answered.
    */
   writesApplyBeforeFault?: boolean;
 }
@@ -93,8 +94,12 @@ export interface MaasSimulator {
 
   /** Delete the reservation holding `ip` (either generation); true if one existed. */
   dropReservation(ip: string): boolean;
-  /** Change the MAC of the reservation holding `ip`. Throws if none holds it. */
-  setReservationMac(ip: string, mac: string): void;
+  /**
+   * Delete the reservation holding `ip` and reserve the address for another host's `mac` (a new reservation: MAAS
+   * cannot change a MAC in place, ref §3.1, §7.7). On ≤ 3.5 the new legacy row belongs to the non-admin user.
+   * Throws if none holds `ip`.
+   */
+  reassignReservation(ip: string, mac: string, comment?: string): SimReservation;
   /** Move a reservation to another IP. Throws if none holds `oldIp` or `newIp` is taken. */
   setReservationIp(oldIp: string, newIp: string): void;
   /**
@@ -102,6 +107,8 @@ export interface MaasSimulator {
    * USER_RESERVED address owned by the admin. Throws if no subnet contains `ip` or the IP is already reserved.
    */
   addReservation(r: { ip: string; mac: string; comment?: string; hostname?: string }): void;
+  /** Change IP range `id` (1 = the seed's dynamic pool) out of band, as an admin does in the UI. */
+  setIpRange(id: number, r: { startIp: string; endIp: string }): void;
   /** Every MAC→IP reservation of both generations. */
   reservations(): SimReservation[];
 

@@ -86,14 +86,17 @@ const scenarios: Array<{
     repair: () => t.stack.up(),
   },
   {
-    name: "reservation-moved-to-another-mac",
+    // A MAAS admin widens the pool over the pinned nodes (legacy reservations on 3.5 do not stop it): drift on
+    // each node with its consequence, not a stack-wide error. `pulumi up` cannot change MAAS's ranges; the repair
+    // is the one the report names, shrinking the range in MAAS.
+    name: "reservation-inside-dynamic-range",
     node: "k3s-vm-pve",
     resource: "k3s-vm-pve-reservation",
-    op: "replace",
-    rule: "reservation-mac-changed",
-    text: /another host will get the node's address/,
-    apply: () => maas.setReservationMac("192.168.4.238", "02:00:00:00:00:99"),
-    repair: () => t.stack.up(),
+    op: "update",
+    rule: "reservation-in-dynamic-range",
+    text: /MAAS's dynamic range 192\.168\.4\.200-192\.168\.4\.240 now covers 192\.168\.4\.238/,
+    apply: () => maas.setIpRange(1, { startIp: "192.168.4.200", endIp: "192.168.4.240" }),
+    repair: async () => maas.setIpRange(1, { startIp: "192.168.4.200", endIp: "192.168.4.230" }),
   },
   {
     name: "reservation-ip-changed",
@@ -161,6 +164,27 @@ describe("drift scenarios on the homelab stack", () => {
     await s.repair();
     const after = await drift();
     expect(after.summary.drift.nodes, after.markdown).toEqual({});
+    expect(after.code).toBe(0);
+  });
+
+  // MAAS cannot change a reservation's MAC in place (ref/maas-api.md §3.1, §7.7), so "moved to another MAC" is
+  // delete + a new reservation for another host. On 3.5.7 the IP is the id; the stack must not release that
+  // host's reservation: the preview refuses, naming the holder, and the drift command reports the error.
+  it("reservation-moved-to-another-mac: refused at preview naming the holder, nothing released, clean after the fix", async () => {
+    maas.reassignReservation("192.168.4.238", "02:00:00:00:00:99", "printer");
+    const preview = await t.run(["preview"]);
+    expect(preview.code).not.toBe(0);
+    expect(preview.stdout + preview.stderr).toMatch(/192\.168\.4\.238 \(k3s-vm-pve\) is already held in MAAS by legacy ipaddresses reservation of 192\.168\.4\.238 \(192\.168\.4\.238 for 02:00:00:00:00:99, owner user\)/);
+    const run = await runDriftOn(t);
+    expect(run.exitCode).toBe(1);
+    expect(maas.reservations().find((r) => r.ip === "192.168.4.238")?.mac).toBe("02:00:00:00:00:99");
+
+    // The fix the message names: the other host's reservation is released in MAAS, then `pulumi up` re-pins.
+    maas.dropReservation("192.168.4.238");
+    await t.stack.up();
+    expect(maas.reservations().find((r) => r.ip === "192.168.4.238")?.mac).toBe("bc:24:11:3b:7a:a7");
+    const after = await drift();
+    expect(after.summary.nodes, after.markdown).toEqual({});
     expect(after.code).toBe(0);
   });
 });

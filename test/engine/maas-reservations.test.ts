@@ -71,20 +71,41 @@ describe.each([
     expect((await t.stack.preview({ expectNoChanges: true })).changeSummary).toEqual({ same: 4 });
   });
 
-  it("shows a reservation moved to another MAC as a replacement and puts it back", async () => {
+  // MAAS cannot change a reservation's MAC in place (ref/maas-api.md §3.1, §7.7): "moved to another MAC" is
+  // someone deleting ours and reserving the IP for another host. That reservation is not the stack's to release.
+  it("refuses at preview when the IP was re-reserved for another MAC, names the holder, and releases nothing", async () => {
     sim = await startMaasSimulator({ version });
     t = await stackFor(sim, incidentNodes);
     await t.stack.up();
 
-    sim.setReservationMac("192.168.4.238", "02:00:00:00:00:99");
-    const preview = await t.previewJson();
-    const step = preview.doc.steps?.find((s) => s.urn.endsWith("::k3s-vm-pve") && s.op !== "refresh");
-    expect(step?.op).toBe("replace");
-    expect(step?.replaceReasons).toContain("mac");
+    const holder = sim.reassignReservation("192.168.4.238", "02:00:00:00:00:99", "printer");
+    sim.resetCounters();
+    const preview = await t.run(["preview"]);
+    expect(preview.code).not.toBe(0);
+    const out = preview.stdout + preview.stderr;
+    expect(out).toMatch(/192\.168\.4\.238 \(k3s-vm-pve\) is already held in MAAS by/);
+    expect(out).toContain("for 02:00:00:00:00:99");
+    expect(out).toContain(version === "3.6.0" ? `reserved IP ${holder.id}` : "owner user");
+    const up = await t.run(["up", "--yes", "--skip-preview"]);
+    expect(up.code).not.toBe(0);
+    expect(sim.counters().writes).toBe(0);
+    expect(sim.reservations().filter((r) => r.ip === "192.168.4.238").map((r) => r.mac)).toEqual(["02:00:00:00:00:99"]);
 
+    // What the message says to do: release it in MAAS (that host is gone); then `pulumi up` pins the node again.
+    sim.dropReservation("192.168.4.238");
     await t.stack.up();
     expect(sim.reservations().filter((r) => r.ip === "192.168.4.238").map((r) => r.mac)).toEqual(["bc:24:11:3b:7a:a7"]);
     expect((await t.stack.preview({ expectNoChanges: true })).changeSummary).toEqual({ same: 4 });
+  });
+
+  it("refuses a new node whose IP another MAC holds, at preview, naming the holder", async () => {
+    sim = await startMaasSimulator({ version });
+    sim.addReservation({ ip: "192.168.4.238", mac: "02:00:00:00:00:77", comment: "nas", hostname: "nas" });
+    t = await stackFor(sim, [incidentNodes[0]]);
+    const preview = await t.run(["preview"]);
+    expect(preview.code).not.toBe(0);
+    expect(preview.stdout + preview.stderr).toMatch(/already held in MAAS by .*192\.168\.4\.238 for 02:00:00:00:00:77/);
+    expect(sim.counters().writes).toBe(0);
   });
 });
 
@@ -139,9 +160,14 @@ describe("bad input fails at preview with zero writes to MAAS", () => {
     { name: "an IP outside the subnet", reservations: [{ ...incidentNodes[0], ip: "192.168.5.10", subnet: "192.168.4.0/24" }], message: /not part of the subnet 192\.168\.4\.0\/24/ },
     { name: "an IP inside the dynamic range", reservations: [{ ...incidentNodes[0], ip: "192.168.4.220" }], message: /inside the MAAS dynamic range 192\.168\.4\.200-192\.168\.4\.230/ },
     { name: "the same IP twice", reservations: [incidentNodes[0], { ...incidentNodes[1], ip: "192.168.4.238" }], message: /declared for both/ },
+    { name: "the same MAC twice in other spellings", reservations: [incidentNodes[0], { ...incidentNodes[1], mac: "bc-24-11-3b-7a-a7" }], message: /bc:24:11:3b:7a:a7 is declared for both/ },
+    { name: "the subnet's gateway", reservations: [{ ...incidentNodes[0], ip: "192.168.4.1" }], message: /192\.168\.4\.1 \(k3s-vm-pve\) is the gateway of MAAS subnet 192\.168\.4\.0\/24/ },
+    { name: "the broadcast address without a declared subnet", reservations: [{ ...incidentNodes[0], ip: "192.168.4.255" }], message: /broadcast address of MAAS subnet 192\.168\.4\.0\/24/ },
+    { name: "the network address without a declared subnet", reservations: [{ ...incidentNodes[0], ip: "192.168.4.0" }], message: /network address of MAAS subnet/ },
+    { name: "an IP inside a reserved range", reservations: [{ ...incidentNodes[0], ip: "192.168.4.5" }], message: /inside the MAAS reserved range 192\.168\.4\.1-192\.168\.4\.9/ },
   ];
-  it.each(cases)("rejects $name", async ({ reservations, message }) => {
-    sim = await startMaasSimulator({ version: "3.5.7" });
+  it.each(cases.flatMap((c) => ["3.5.7", "3.6.0"].map((version) => ({ ...c, version }))))("rejects $name on MAAS $version", async ({ reservations, message, version }) => {
+    sim = await startMaasSimulator({ version });
     t = await stackFor(sim, reservations);
     const preview = await t.run(["preview"]);
     expect(preview.code).not.toBe(0);

@@ -28,7 +28,7 @@ import * as reservedIps from "./reserved-ips";
 import { conflictError, errorFromResponse, type FailureContext } from "./response-errors";
 import { resolveRetryPolicy, type RetryPolicy } from "./retry-policy";
 import { SUBNETS_PATH, subnetSchema, toSubnet } from "./subnets";
-import type { IpRange, MaasVersion, Reservation, ReservationMechanism, ReservationRequest, Subnet } from "./types";
+import type { IpRange, MaasVersion, Reservation, ReservationMechanism, ReservationRequest, ReservationView, Subnet } from "./types";
 import { mechanismForVersion, parseMaasVersion } from "./version";
 
 export interface MaasClientOptions {
@@ -113,18 +113,41 @@ export class MaasClient {
     return this.mechanismMemo;
   }
 
-  /** Every reservation in one GET (MAAS has no pagination). On ≤ 3.5 only the key owner's reservations. */
+  /** Every reservation the key can see (see `reservationView`). */
   async listReservations(): Promise<Reservation[]> {
+    return (await this.reservationView()).reservations;
+  }
+
+  /**
+   * Every reservation of both generations the key can see, in at most two GETs (MAAS has no pagination):
+   * on ≥ 3.6 the `reservedips` list *and* the legacy `ipaddresses` reservations (made before an upgrade, still
+   * served to DHCP: ref/maas-api.md §0, §6.1), on ≤ 3.5 the legacy ones. Legacy rows are listed for all users with
+   * `all=true` when the key is an admin's; otherwise MAAS answers 403 and only the key owner's are listed, which
+   * `othersVisible: false` says.
+   */
+  async reservationView(): Promise<ReservationView> {
     const mechanism = await this.mechanism();
     const ctx = this.ctx("the reservation list");
-    if (mechanism === "reservedips") {
-      const res = await this.get(reservedIps.RESERVED_IPS_PATH, ctx);
-      return decodeBody(z.array(reservedIps.reservedIpSchema()), res, this.url, this.http.redact).map(reservedIps.toReservation);
-    }
-    const res = await this.get(ipAddresses.IP_ADDRESSES_PATH, ctx);
-    return decodeBody(z.array(ipAddresses.staticIpSchema()), res, this.url, this.http.redact)
-      .map((row) => ipAddresses.toReservation(row))
-      .filter((r): r is Reservation => r !== null);
+    // One after the other, so a refresh's requests come in a fixed order (and a busy MAAS sees one at a time).
+    const current =
+      mechanism === "reservedips"
+        ? decodeBody(z.array(reservedIps.reservedIpSchema()), await this.get(reservedIps.RESERVED_IPS_PATH, ctx), this.url, this.http.redact).map(
+            reservedIps.toReservation,
+          )
+        : [];
+    const legacy = await this.legacyReservations(ctx);
+    return { reservations: [...current, ...legacy.reservations], othersVisible: legacy.othersVisible };
+  }
+
+  private async legacyReservations(ctx: FailureContext): Promise<ReservationView> {
+    const decode = (res: MaasResponse) =>
+      decodeBody(z.array(ipAddresses.staticIpSchema()), res, this.url, this.http.redact)
+        .map((row) => ipAddresses.toReservation(row))
+        .filter((r): r is Reservation => r !== null);
+    const { response: all } = await this.sendPlain({ method: "GET", path: ipAddresses.IP_ADDRESSES_PATH, query: { all: "true" }, idempotent: true });
+    if (all.status === 200) return { reservations: decode(all), othersVisible: true };
+    if (all.status !== 403) throw errorFromResponse(ctx, all);
+    return { reservations: decode(await this.get(ipAddresses.IP_ADDRESSES_PATH, ctx)), othersVisible: false };
   }
 
   /** The first reservation matching every criterion given (id, ip, mac in any accepted form), or null. */

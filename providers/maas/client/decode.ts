@@ -18,7 +18,7 @@ export function decodeBody<S extends z.ZodType>(schema: S, res: MaasResponse, di
   throw new MaasError(
     redact(
       `MAAS at ${displayUrl} answered ${res.method} ${res.target} with a body this client does not understand (${issues}; ` +
-        `body: ${summarizeBody(res.text, res.contentType)}). Check that the url points at MAAS 2.x/3.x's API.`,
+        `body: ${summarizeBody(redact(res.text), res.contentType)}). Check that the url points at MAAS 2.x/3.x's API.`,
     ),
     "MAAS_BAD_RESPONSE",
     { status: res.status, method: res.method, path: res.target },

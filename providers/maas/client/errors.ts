@@ -3,8 +3,15 @@
  * (the lesson from undici's errors and from terraform-provider-maas's `strings.Contains(err, "404")`).
  * Messages name what was asked, quote MAAS verbatim and say what to do; they never contain the API key,
  * the token secret or the Authorization header (everything built from MAAS bodies goes through the
- * redactor in redaction.ts first).
+ * redactor in redaction.ts first). As a second line of defence every MaasError strips MAAS's echo forms (signature
+ * base strings, oauth_* values, whole keys) from its message and fields itself, so an error built anywhere cannot
+ * carry the secret a 401 echoes (ref/maas-api.md §1.3).
  */
+import { redactMaasEchoes } from "./redaction";
+
+function redactFields(fields: Record<string, string[]>): Record<string, string[]> {
+  return Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v.map((m) => redactMaasEchoes(m))]));
+}
 
 export interface MaasErrorDetails {
   status?: number;
@@ -19,7 +26,8 @@ export class MaasError extends Error {
   readonly method?: string;
   readonly path?: string;
 
-  constructor(message: string, code = "MAAS_ERROR", details: MaasErrorDetails = {}) {
+  constructor(rawMessage: string, code = "MAAS_ERROR", details: MaasErrorDetails = {}) {
+    const message = redactMaasEchoes(rawMessage);
     super(message);
     // Inside a Pulumi dynamic provider this class runs as serialized code, where the closure
     // serializer rewrites classes to functions and calls Error as a plain function: that drops
@@ -40,7 +48,7 @@ export class MaasValidationError extends MaasError {
   readonly fields: Record<string, string[]>;
   constructor(message: string, fields: Record<string, string[]>, details: MaasErrorDetails = {}) {
     super(message, "MAAS_VALIDATION", details);
-    this.fields = fields;
+    this.fields = redactFields(fields);
   }
 }
 
@@ -74,7 +82,7 @@ export class MaasConflictError extends MaasError {
   readonly heldBy?: MaasConflictHolder;
   constructor(message: string, fields: Record<string, string[]>, details: MaasErrorDetails = {}, heldBy?: MaasConflictHolder) {
     super(message, "MAAS_CONFLICT", details);
-    this.fields = fields;
+    this.fields = redactFields(fields);
     if (heldBy) this.heldBy = heldBy;
   }
 }

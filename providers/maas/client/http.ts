@@ -132,7 +132,7 @@ export function parseJsonBody(res: MaasResponse, displayUrl: string, redact: Red
     throw new MaasError(
       redact(
         `MAAS at ${displayUrl} answered ${res.method} ${res.target} with ${res.status} but a body that is not JSON ` +
-          `(${res.contentType || "no content type"}: ${summarizeBody(res.text, res.contentType)}). ` +
+          `(${res.contentType || "no content type"}: ${summarizeBody(redact(res.text), res.contentType)}). ` +
           "Check that the url points at MAAS itself and not a proxy or login page.",
       ),
       "MAAS_BAD_RESPONSE",
@@ -260,7 +260,10 @@ export class MaasHttp {
         bodyTimeout: timeoutMs,
         ...(dispatcher ? { dispatcher } : {}),
       });
-      const text = await res.body.text();
+      // Every MAAS body that is not a success is untrusted text: it can echo the real token secret (ref §1.3),
+      // so it is redacted here, before any classifier, message or log can see it.
+      const raw = await res.body.text();
+      const text = res.statusCode >= 200 && res.statusCode < 300 ? raw : this.redact(raw);
       const flat: Record<string, string> = {};
       for (const [k, v] of Object.entries(res.headers)) {
         if (v !== undefined) flat[k.toLowerCase()] = Array.isArray(v) ? v.join(", ") : String(v);

@@ -21,5 +21,5 @@ export type { MaasConflictHolder, MaasErrorDetails } from "./errors";
 export { normalizeMac } from "./mac";
 export { canonicalIp } from "./canonical-ip";
 export { parseRetryAfter } from "./retry-after";
-export { parseMaasVersion, mechanismForVersion } from "./version";
+export { parseMaasVersion, mechanismForVersion, isKnownVersion } from "./version";
 export type { IpRange, MaasVersion, Reservation, ReservationMechanism, ReservationRequest, Subnet } from "./types";

@@ -34,6 +34,7 @@ export const staticIpSchema = () =>
   alloc_type: z.number().optional(),
   subnet: subnetRefSchema(),
   interface_set: z.array(z.object({ mac_address: z.string().nullish() })).nullish(),
+  owner: z.object({ username: z.string().nullish() }).passthrough().nullish(),
 });
 export type StaticIpBody = z.infer<ReturnType<typeof staticIpSchema>>;
 
@@ -59,6 +60,7 @@ export function toReservation(body: StaticIpBody, hostname: string | null = null
     subnetCidr: subnetCidrOf(body.subnet),
     comment: null,
     hostname,
+    owner: body.owner?.username ?? null,
   };
 }
 

@@ -57,6 +57,7 @@ export function toReservation(body: ReservedIpBody): Reservation {
     subnetCidr: subnetCidrOf(body.subnet),
     comment: body.comment ?? null,
     hostname: null,
+    owner: null,
   };
 }
 

@@ -32,6 +32,18 @@ export interface Reservation {
   comment: string | null;
   /** ipaddresses: the DNS name MAAS created for the reservation, when known; reservedips: null. */
   hostname: string | null;
+  /** ipaddresses: the MAAS user who made it; reservedips: null (only admins can write them). */
+  owner: string | null;
+}
+
+/** Every reservation the key can see, and what it cannot. */
+export interface ReservationView {
+  reservations: Reservation[];
+  /**
+   * False when the key is not an admin's: legacy (`ipaddresses`) reservations of other MAAS users are then not
+   * listed (ref/maas-api.md §3.2: `all=true` needs admin), so a conflict with one cannot be seen or named.
+   */
+  othersVisible: boolean;
 }
 
 export interface ReservationRequest {

@@ -29,4 +29,9 @@ export interface MaasReservationState {
   mechanism: ReservationMechanism;
   /** MAAS's subnet id of the reservation. */
   subnetId: number | null;
+  /**
+   * Refresh only: the MAAS dynamic range ("start-end") that now covers this live reservation, else "". Declared as
+   * "", so a range widened over a pinned node shows as an update on that node (drift), not as a stack-wide error.
+   */
+  insideDynamicRange?: string;
 }

@@ -92,9 +92,13 @@ export const ipToNumber = (ip: string): number =>
 
 /** The dynamic range containing `ip`, if any: MAAS hands those addresses to any client (the incident's root cause). */
 export function dynamicRangeHolding(ip: string, ranges: IpRange[]): IpRange | undefined {
+  return rangeHolding(ip, ranges, "dynamic");
+}
+
+export function rangeHolding(ip: string, ranges: IpRange[], type: IpRange["type"]): IpRange | undefined {
   if (isUnknown(ip) || !ipaddr.IPv4.isValidFourPartDecimal(ip)) return undefined;
   const n = ipToNumber(ip);
-  return ranges.find((r) => r.type === "dynamic" && ipToNumber(r.startIp) <= n && n <= ipToNumber(r.endIp));
+  return ranges.find((r) => r.type === type && ipaddr.IPv4.isValidFourPartDecimal(r.startIp) && ipToNumber(r.startIp) <= n && n <= ipToNumber(r.endIp));
 }
 
 /** The most specific MAAS subnet containing `ip` (what MAAS itself picks when none is given). */
@@ -106,31 +110,80 @@ export function subnetFor(ip: string, subnets: Subnet[]): Subnet | undefined {
     .sort((a, b) => Number(b.cidr.split("/")[1]) - Number(a.cidr.split("/")[1]))[0];
 }
 
+/** How a conflict names what holds the address: id, IP, MAC, comment or hostname, owner. */
+export function describeReservation(r: Reservation): string {
+  const what = r.mechanism === "reservedips" ? `reserved IP ${r.id}` : `legacy ipaddresses reservation of ${r.ip}`;
+  const details = [
+    `${r.ip} for ${r.mac || "no MAC"}`,
+    r.comment ? `comment "${r.comment}"` : "",
+    r.hostname ? `hostname ${r.hostname}` : "",
+    r.owner ? `owner ${r.owner}` : "",
+  ].filter(Boolean);
+  return `${what} (${details.join(", ")})`;
+}
+
+/** Added to conflict messages when the key cannot list other MAAS users' legacy reservations. */
+export const HIDDEN_OTHERS_NOTE =
+  " (This key is not an admin's, so legacy reservations of other MAAS users are not visible: a conflict with one of them shows only when MAAS refuses the write.)";
+
 /**
- * Live reservations that would stop this one from being created: the IP reserved for another MAC,
- * or the MAC holding another IP in the same subnet. `previous` (the resource's current ip/mac) is
- * ours and never a conflict, so a replacement does not trip over the object it replaces.
+ * Live reservations that would stop this one from being created: the IP reserved for another MAC, or the MAC
+ * holding another IP in the same subnet (MAAS allows one per MAC and subnet, either generation). `ours` says which
+ * live reservations belong to this resource already (a replacement frees them first), so they are no conflict.
  */
 export function conflictsWith(
   inputs: ReservationInputs,
   live: Reservation[],
-  previous?: { ip?: string; mac?: string },
+  ours: (r: Reservation) => boolean = () => false,
 ): CheckFailure[] {
-  const mine = (r: Reservation) => r.ip === previous?.ip && r.mac === previous?.mac;
   const failures: CheckFailure[] = [];
   for (const r of live) {
-    if (mine(r) || (r.ip === inputs.ip && r.mac === inputs.mac)) continue;
+    if (ours(r) || (r.ip === inputs.ip && r.mac === inputs.mac)) continue;
     if (r.ip === inputs.ip)
       failures.push({
         property: "ip",
-        reason: `${inputs.ip} is already reserved in MAAS for ${r.mac || "no MAC"} (reservation ${r.id}${r.comment ? `, "${r.comment}"` : ""}), not ${inputs.mac} (${inputs.hostname}); release it in MAAS or choose another address.`,
+        reason: `${inputs.ip} (${inputs.hostname}) is already held in MAAS by ${describeReservation(r)}, not by ${inputs.mac}; nothing was changed. This stack does not own that reservation and will not release it: release it in MAAS if that host is gone, or choose another address.`,
       });
     else if (r.mac && r.mac === inputs.mac && (!inputs.subnet || r.subnetCidr === null || r.subnetCidr === inputs.subnet))
       failures.push({
         property: "mac",
-        reason: `${inputs.mac} (${inputs.hostname}) already has the reservation ${r.ip} in MAAS (reservation ${r.id}); MAAS allows one per MAC and subnet: release it or declare ${r.ip}.`,
+        reason: `${inputs.mac} (${inputs.hostname}) already has ${describeReservation(r)} in MAAS; MAAS allows one reservation per MAC and subnet, so nothing was changed: release it in MAAS or declare ${r.ip}.`,
       });
   }
+  return failures;
+}
+
+/**
+ * What MAAS's own data says about a new reservation before it is written (ref/maas-api.md §3.1, §4): the subnet's
+ * network, broadcast and gateway addresses, dynamic ranges (DHCP hands those to any client: the RCA-2025-07-27
+ * root cause) and reserved ranges. Reserved ranges are refused too, although MAAS itself does not check them for
+ * reservations: they mark addresses MAAS must not give out because something outside MAAS uses them (§4.1 purpose
+ * "reserved"), so a pin there is an address collision MAAS cannot see.
+ */
+export function networkFailures(inputs: ReservationInputs, subnet: Subnet, ranges: IpRange[]): CheckFailure[] {
+  const { ip, hostname } = inputs;
+  const failures: CheckFailure[] = [];
+  if (ipaddr.IPv4.isValidCIDR(subnet.cidr) && Number(subnet.cidr.split("/")[1]) < 31) {
+    if (ip === ipaddr.IPv4.networkAddressFromCIDR(subnet.cidr).toString())
+      failures.push({ property: "ip", reason: `${ip} (${hostname}) is the network address of MAAS subnet ${subnet.cidr} and cannot be reserved; choose a host address.` });
+    if (ip === ipaddr.IPv4.broadcastAddressFromCIDR(subnet.cidr).toString())
+      failures.push({ property: "ip", reason: `${ip} (${hostname}) is the broadcast address of MAAS subnet ${subnet.cidr} and cannot be reserved; choose a host address.` });
+  }
+  if (subnet.gatewayIp && ip === subnet.gatewayIp)
+    failures.push({ property: "ip", reason: `${ip} (${hostname}) is the gateway of MAAS subnet ${subnet.cidr}; pinning a node there takes the router's address. Choose another address.` });
+  const inSubnet = ranges.filter((r) => r.subnetId === null || r.subnetId === subnet.id);
+  const dynamic = dynamicRangeHolding(ip, inSubnet);
+  if (dynamic)
+    failures.push({
+      property: "ip",
+      reason: `${ip} (${hostname}) is inside the MAAS dynamic range ${dynamic.startIp}-${dynamic.endIp}, so DHCP can hand it to another host (the RCA-2025-07-27 outage); choose an address outside that range.`,
+    });
+  const reserved = rangeHolding(ip, inSubnet, "reserved");
+  if (reserved)
+    failures.push({
+      property: "ip",
+      reason: `${ip} (${hostname}) is inside the MAAS reserved range ${reserved.startIp}-${reserved.endIp}${reserved.comment ? ` ("${reserved.comment}")` : ""}, which MAAS keeps for hosts it does not manage; choose an address outside it (or shrink the range in MAAS).`,
+    });
   return failures;
 }
 
@@ -146,6 +199,7 @@ export function stateFrom(r: Reservation, inputs: ReservationInputs): MaasReserv
     reservationId: r.id,
     mechanism: r.mechanism,
     subnetId: r.subnetId,
+    insideDynamicRange: "",
   };
 }
 
@@ -173,8 +227,9 @@ export function diffReservation(
   const hostnameChanged = differs(olds.hostname, news.hostname);
   if (hostnameChanged && mechanism === "ipaddresses") replaces.push("hostname");
   const commentChanged = mechanism === "reservedips" && differs(olds.comment, news.comment);
+  const coveredByPool = (olds.insideDynamicRange ?? "") !== "";
   return {
-    changes: replaces.length > 0 || hostnameChanged || commentChanged,
+    changes: replaces.length > 0 || hostnameChanged || commentChanged || coveredByPool,
     replaces,
     deleteBeforeReplace: replaces.length > 0,
   };

@@ -24,12 +24,14 @@ export class MaasReservation extends pulumi.dynamic.Resource {
   declare readonly reservationId: pulumi.Output<string>;
   declare readonly mechanism: pulumi.Output<ReservationMechanism>;
   declare readonly subnetId: pulumi.Output<number | null>;
+  /** The MAAS dynamic range that now covers this live reservation ("" when none): drift to fix in MAAS. */
+  declare readonly insideDynamicRange: pulumi.Output<string>;
 
   constructor(name: string, args: MaasReservationArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       reservationForwarder,
       name,
-      { comment: undefined, subnet: undefined, reservationId: undefined, mechanism: undefined, subnetId: undefined, ...args },
+      { comment: undefined, subnet: undefined, reservationId: undefined, mechanism: undefined, subnetId: undefined, insideDynamicRange: "", ...args },
       opts,
       "maas",
       "Reservation",

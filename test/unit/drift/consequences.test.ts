@@ -52,6 +52,12 @@ const CASES: Array<{ rule: string; change: ResourceChange; consequence: RegExp; 
     recovery: /Find the host with MAC bc:24:11:5e:00:42 .*`pulumi up` to pin 192\.168\.4\.238 to bc:24:11:3b:7a:a7/,
   },
   {
+    rule: "reservation-in-dynamic-range",
+    change: change({ type: RESERVATION_TYPE, op: "update", desired: reservation, properties: [prop("insideDynamicRange", "192.168.4.200-192.168.4.240", "")] }),
+    consequence: /MAAS's dynamic range 192\.168\.4\.200-192\.168\.4\.240 now covers 192\.168\.4\.238, the address reserved for k3s-vm-pve/,
+    recovery: /Shrink the dynamic range in MAAS .* excludes 192\.168\.4\.238; `pulumi up` cannot change MAAS's ranges/,
+  },
+  {
     rule: "reservation-ip-changed",
     change: change({ type: RESERVATION_TYPE, op: "replace", replaceReasons: ["ip"], desired: reservation, properties: [prop("ip", "192.168.4.220", "192.168.4.238")] }),
     consequence: /MAAS pins bc:24:11:3b:7a:a7 to 192\.168\.4\.220, but the node is declared as 192\.168\.4\.238: at its next DHCP renewal the node moves/,

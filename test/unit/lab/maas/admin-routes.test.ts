@@ -26,10 +26,10 @@ describe("MAAS simulator /_sim/ admin routes", () => {
 
   it("adds, lists, changes and drops reservations", async () => {
     expect((await admin(sim, "POST", "/_sim/reservations", { ip: NODES.pve.ip, mac: NODES.pve.mac, comment: "hand" })).status).toBe(200);
-    expect((await admin(sim, "POST", `/_sim/set-mac?ip=${NODES.pve.ip}&mac=bc:24:11:ff:ff:ff`)).status).toBe(200);
+    expect((await admin(sim, "POST", `/_sim/reassign?ip=${NODES.pve.ip}&mac=bc:24:11:ff:ff:ff`)).status).toBe(200);
     expect((await admin(sim, "POST", `/_sim/set-ip?old=${NODES.pve.ip}&new=192.168.4.240`)).status).toBe(200);
     expect((await admin(sim, "GET", "/_sim/reservations")).body).toEqual([
-      expect.objectContaining({ ip: "192.168.4.240", mac: "bc:24:11:ff:ff:ff", comment: "hand", mechanism: "reservedips" }),
+      expect.objectContaining({ ip: "192.168.4.240", mac: "bc:24:11:ff:ff:ff", comment: "another host", mechanism: "reservedips" }),
     ]);
     expect((await admin(sim, "POST", "/_sim/drop?ip=192.168.4.240")).body).toEqual({ dropped: true });
     expect((await call(sim, "GET", "reservedips/")).json()).toEqual([]);

@@ -68,9 +68,28 @@ describe("MAAS simulator faults", () => {
   });
 
   it("applies a faulted write before resetting the connection when asked to (the ambiguous failure)", async () => {
-    sim.setFaults({ burst: 1, writesApplyBeforeFault: true });
+    sim.setFaults({ burst: 1, kinds: ["reset"], writesApplyBeforeFault: true });
     await expect(call(sim, "POST", "reservedips/", { form: { ip: NODES.pve.ip, mac_address: NODES.pve.mac } })).rejects.toThrow();
     expect(sim.reservations()).toEqual([expect.objectContaining({ ip: NODES.pve.ip, mechanism: "reservedips" })]);
+  });
+
+  // ref/maas-api.md §2.4 / §7.3: 503 from regiond, 502/504 from nginx while regiond has already done the work.
+  it.each(["502", "503", "504"] as const)("commits a faulted write and then answers %s (after commit)", async (kind) => {
+    sim.setFaults({ burst: 1, kinds: [kind], writesApplyBeforeFault: true });
+    const res = await call(sim, "POST", "reservedips/", { form: { ip: NODES.pve.ip, mac_address: NODES.pve.mac } });
+    expect(res.status).toBe(Number(kind));
+    expect(sim.reservations()).toEqual([expect.objectContaining({ ip: NODES.pve.ip, mechanism: "reservedips" })]);
+  });
+
+  // ref/maas-api.md §1.2: the nonce is stored when the request is authenticated, so a read whose answer is lost
+  // has spent it; re-sending the same signed request must fail with "Nonce already used".
+  it("authenticates a faulted read before the fault, so its nonce is spent", async () => {
+    const { oauthHeader } = await import("./maas-http");
+    const authorization = oauthHeader(sim.apiKey, { nonce: "spent-nonce-1" });
+    sim.setFaults({ burst: 1, kinds: ["504"] });
+    expect((await call(sim, "GET", "subnets/", { authorization })).status).toBe(504);
+    const again = await call(sim, "GET", "subnets/", { authorization });
+    expect([again.status, again.text]).toEqual([401, "Authorization Error: 'Nonce already used: spent-nonce-1'"]);
   });
 
   it("does not apply a faulted write otherwise", async () => {

@@ -24,12 +24,27 @@ describe("out-of-band changes are visible through the API", () => {
     expect((await call(sim, "GET", "ipaddresses/")).json()).toEqual([]);
   });
 
-  it("changes a reservation's MAC and moves it to another IP", async () => {
+  // ref/maas-api.md §3.1 (PUT quirks) and §7.7: a reserved IP's MAC cannot change in place; moving an address to
+  // another MAC is delete + create, so the reservation gets a new id (on ≤ 3.5 a new row of another user).
+  it("reassigns an address to another MAC as delete + create, never in place", async () => {
     const id = (await call(sim, "POST", "reservedips/", { form: { ip: NODES.pve.ip, mac_address: NODES.pve.mac } })).json().id;
-    sim.setReservationMac(NODES.pve.ip, "BC:24:11:FF:FF:FF");
-    expect((await call(sim, "GET", `reservedips/${id}/`)).json()).toMatchObject({ ip: NODES.pve.ip, mac_address: "bc:24:11:ff:ff:ff" });
+    const put = await call(sim, "PUT", `reservedips/${id}/`, { form: { mac_address: "bc:24:11:ff:ff:ff" } });
+    expect(put.status).toBe(400);
+    const moved = sim.reassignReservation(NODES.pve.ip, "BC:24:11:FF:FF:FF");
+    expect(moved).toMatchObject({ ip: NODES.pve.ip, mac: "bc:24:11:ff:ff:ff", mechanism: "reservedips" });
+    expect(moved.id).not.toBe(String(id));
+    expect((await call(sim, "GET", `reservedips/${id}/`)).status).toBe(404);
     sim.setReservationIp(NODES.pve.ip, "192.168.4.240");
-    expect((await call(sim, "GET", `reservedips/${id}/`)).json()).toMatchObject({ ip: "192.168.4.240", mac_address: "bc:24:11:ff:ff:ff" });
+    expect((await call(sim, "GET", `reservedips/${moved.id}/`)).json()).toMatchObject({ ip: "192.168.4.240", mac_address: "bc:24:11:ff:ff:ff" });
+    const old = await startMaasSimulator({ version: "3.5.7" });
+    try {
+      old.addReservation({ ip: NODES.pve.ip, mac: NODES.pve.mac, hostname: "k3s-vm-pve" });
+      old.reassignReservation(NODES.pve.ip, "02:00:00:00:00:99");
+      const all = (await call(old, "GET", "ipaddresses/?all=true")).json();
+      expect(all).toEqual([expect.objectContaining({ ip: NODES.pve.ip, owner: expect.objectContaining({ username: "user" }), interface_set: [expect.objectContaining({ mac_address: "02:00:00:00:00:99" })] })]);
+    } finally {
+      await old.close();
+    }
   });
 
   it("adds a reservation by hand as a reserved IP on 3.6 and as a legacy address on 3.5", async () => {
@@ -47,7 +62,7 @@ describe("out-of-band changes are visible through the API", () => {
   });
 
   it("explains what is wrong with out-of-band arguments", () => {
-    expect(() => sim.setReservationMac(NODES.pve.ip, NODES.pve.mac)).toThrow("setReservationMac: no reservation holds 192.168.4.238");
+    expect(() => sim.reassignReservation(NODES.pve.ip, NODES.pve.mac)).toThrow("reassignReservation: no reservation holds 192.168.4.238");
     expect(() => sim.addReservation({ ip: "10.9.9.9", mac: NODES.pve.mac })).toThrow(/no simulated subnet contains 10\.9\.9\.9/);
     expect(() => sim.addReservation({ ip: NODES.pve.ip, mac: "not-a-mac" })).toThrow(/"not-a-mac" is not a MAC address/);
     sim.addReservation({ ip: NODES.pve.ip, mac: NODES.pve.mac });

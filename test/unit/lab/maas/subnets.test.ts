@@ -32,6 +32,8 @@ describe("subnets and IP ranges on MAAS 3.6.0", () => {
     const ranges = (await call(sim, "GET", "ipranges/")).json();
     expect(ranges).toEqual([
       expect.objectContaining({ id: 1, type: "dynamic", start_ip: "192.168.4.200", end_ip: "192.168.4.230", subnet: expect.objectContaining({ id: 1 }) }),
+      // A reserved range at the bottom, as a MAAS subnet usually has one for the router and other unmanaged hosts.
+      expect.objectContaining({ id: 2, type: "reserved", start_ip: "192.168.4.1", end_ip: "192.168.4.9" }),
     ]);
   });
 
@@ -51,14 +53,15 @@ describe("subnets and IP ranges on MAAS 3.6.0", () => {
     await call(sim, "POST", "reservedips/", { form: { ip: NODES.stillFawn.ip, mac_address: NODES.stillFawn.mac } });
     const res = await call(sim, "GET", "subnets/1/?op=reserved_ip_ranges");
     expect(res.json()).toEqual([
-      { start: "192.168.4.1", end: "192.168.4.1", num_addresses: 1, purpose: ["gateway-ip"] },
+      { start: "192.168.4.1", end: "192.168.4.1", num_addresses: 1, purpose: ["gateway-ip", "reserved"] },
+      { start: "192.168.4.2", end: "192.168.4.9", num_addresses: 8, purpose: ["reserved"] },
       { start: "192.168.4.53", end: "192.168.4.53", num_addresses: 1, purpose: ["dns-server"] },
       { start: "192.168.4.200", end: "192.168.4.230", num_addresses: 31, purpose: ["dynamic"] },
       { start: "192.168.4.238", end: "192.168.4.239", num_addresses: 2, purpose: ["assigned-ip"] },
     ]);
     const free = await call(sim, "GET", "subnets/1/?op=unreserved_ip_ranges");
     expect(free.json()).toEqual([
-      { start: "192.168.4.2", end: "192.168.4.52", num_addresses: 51 },
+      { start: "192.168.4.10", end: "192.168.4.52", num_addresses: 43 },
       { start: "192.168.4.54", end: "192.168.4.199", num_addresses: 146 },
       { start: "192.168.4.231", end: "192.168.4.237", num_addresses: 7 },
       { start: "192.168.4.240", end: "192.168.4.254", num_addresses: 15 },

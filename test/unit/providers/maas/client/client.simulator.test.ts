@@ -190,7 +190,8 @@ describe.each([
     sim.setFaults({ burst: 3, kinds: ["503"], retryAfter: 0 });
     const before = c.stats.attempts;
     await expect(c.listReservations()).resolves.toEqual([]);
-    expect(c.stats.attempts - before).toBe(4);
+    // 3 faults + 1 success; on 3.6 one more request for the legacy (pre-upgrade) reservations.
+    expect(c.stats.attempts - before).toBe(mechanism === "reservedips" ? 5 : 4);
 
     // The simulator really does reject a reused nonce, so the success above proves fresh nonces.
     const header = buildAuthorizationHeader(parseApiKey(sim.apiKey), { nonce: "same-nonce-twice" });

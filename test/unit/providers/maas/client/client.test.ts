@@ -28,7 +28,8 @@ async function serveRoutes(routes: Record<string, Route>) {
   const counts: Record<string, number> = {};
   server = await startCannedServer((req) => {
     const key = `${req.method} ${req.url.replace("/MAAS/api/2.0/", "")}`;
-    const route = routes[key];
+    // On 3.6 the reservation list also asks for legacy reservations (made before an upgrade): none unless scripted.
+    const route = routes[key] ?? (key === "GET ipaddresses/?all=true" && routes["GET ipaddresses/"] === undefined ? () => json([]) : undefined);
     counts[key] = (counts[key] ?? 0) + 1;
     if (!route) return { status: 404, body: `Unknown API endpoint: ${req.url}.`, contentType: "text/plain" };
     return route(req, counts[key]!);
@@ -111,6 +112,7 @@ describe("MaasClient on reservedips (MAAS 3.6+)", () => {
       subnetCidr: "192.168.4.0/24",
       comment: null,
       hostname: null,
+      owner: null,
     });
   });
 
@@ -223,19 +225,44 @@ describe("MaasClient on ipaddresses (MAAS ≤ 3.5)", () => {
       subnetCidr: "192.168.4.0/24",
       comment: null,
       hostname: "k3s-vm-pve",
+      owner: null,
     });
   });
 
-  it("lists only user-reserved addresses, taking the MAC from the first interface", async () => {
+  it("lists only user-reserved addresses of every user with an admin key, taking the MAC from the first interface", async () => {
     const s = await serveRoutes({
       "GET version/": version("3.5.7"),
-      "GET ipaddresses/": () => json([staticIp("192.168.4.238", "BC:24:11:3B:7A:A7"), staticIp("192.168.4.10", "aa:aa:aa:aa:aa:aa", 1), staticIp("192.168.4.236", null)]),
+      "GET ipaddresses/?all=true": () => json([staticIp("192.168.4.238", "BC:24:11:3B:7A:A7"), staticIp("192.168.4.10", "aa:aa:aa:aa:aa:aa", 1), staticIp("192.168.4.236", null)]),
     });
     const list = await client(s).listReservations();
     expect(list.map((r) => [r.id, r.mac])).toEqual([
       ["192.168.4.238", "bc:24:11:3b:7a:a7"],
       ["192.168.4.236", ""],
     ]);
+  });
+
+  // ref/maas-api.md §3.2: GET ipaddresses/ shows only the caller's reservations unless an admin passes all=true;
+  // a non-admin gets 403 for all=true, and the view says other users' reservations cannot be seen.
+  it("falls back to the key owner's reservations without admin rights, and says so", async () => {
+    const s = await serveRoutes({
+      "GET version/": version("3.5.7"),
+      "GET ipaddresses/?all=true": () => text(403, "Listing all IP addresses requires admin privileges."),
+      "GET ipaddresses/": () => json([staticIp("192.168.4.238", "bc:24:11:3b:7a:a7")]),
+    });
+    const view = await client(s).reservationView();
+    expect(view.othersVisible).toBe(false);
+    expect(view.reservations.map((r) => r.ip)).toEqual(["192.168.4.238"]);
+  });
+
+  it("on MAAS 3.6 lists legacy ipaddresses reservations beside reserved IPs (made before an upgrade)", async () => {
+    const s = await serveRoutes({
+      "GET version/": version("3.6.0"),
+      "GET reservedips/": () => json([reserved(7, "192.168.4.236", "bc:24:11:a9:d5:8c")]),
+      "GET ipaddresses/?all=true": () => json([staticIp("192.168.4.238", "bc:24:11:3b:7a:a7")]),
+    });
+    const view = await client(s).reservationView();
+    expect(view.reservations.map((r) => `${r.mechanism} ${r.id}`)).toEqual(["reservedips 7", "ipaddresses 192.168.4.238"]);
+    expect(view.othersVisible).toBe(true);
   });
 
   it("refuses comment updates with MaasUnsupportedError and sends no write", async () => {

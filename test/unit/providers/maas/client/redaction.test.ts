@@ -16,8 +16,19 @@ describe("makeRedactor", () => {
     expect(out).toBe(`headers: Authorization: OAuth ${REDACTED}`);
   });
 
-  it("removes oauth_signature values wherever they appear", () => {
-    expect(redact("expected oauth_signature=%26abcdef&x")).toBe(`expected oauth_signature=${REDACTED}&x`);
+  it("removes oauth_signature values wherever they appear, and what follows '&' in an OAuth context", () => {
+    expect(redact("expected oauth_signature=%26abcdef&x")).toBe(`expected oauth_signature=${REDACTED}&${REDACTED}`);
+  });
+
+  it("removes the real secret MAAS echoes in a wrong-signature 401, which the configured key does not contain (ref §1.3)", () => {
+    const body = "Authorization Error: 'Invalid signature. Expected signature base string: &RealSecretNotConfigured00000001'";
+    expect(redact(body)).toBe(`Authorization Error: 'Invalid signature. Expected signature base string: ${REDACTED}'`);
+  });
+
+  it("removes whole keys in any spelling and a named token key", () => {
+    const key = "Abcdefghijklmnopqr:Stuvwxyz0123456789:ZyxwvutsrqponmlkjihgfedcbA012345";
+    for (const spelling of [key, key.toLowerCase(), key.replace(/:/g, "%3A")]) expect(redact(`k ${spelling} k`)).toBe(`k ${REDACTED} k`);
+    expect(redact("Authorization Error: 'Invalid access token: Stuvwxyz0123456789'")).toBe(`Authorization Error: 'Invalid access token: ${REDACTED}'`);
   });
 
   it("leaves ordinary text alone and ignores trivially short parts", () => {

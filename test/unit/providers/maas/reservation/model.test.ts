@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  networkFailures,
   conflictsWith,
   diffReservation,
   dynamicRangeHolding,
@@ -68,7 +69,7 @@ describe("dynamic ranges and subnets", () => {
 });
 
 const live = (over: Partial<Reservation>): Reservation => ({
-  id: "7", mechanism: "reservedips", ip: "192.168.4.238", mac: "bc:24:11:3b:7a:a7", subnetId: 1, subnetCidr: "192.168.4.0/24", comment: null, hostname: null, ...over,
+  id: "7", mechanism: "reservedips", ip: "192.168.4.238", mac: "bc:24:11:3b:7a:a7", subnetId: 1, subnetCidr: "192.168.4.0/24", comment: null, hostname: null, owner: null, ...over,
 });
 
 describe("conflictsWith", () => {
@@ -76,16 +77,21 @@ describe("conflictsWith", () => {
   it("names the MAC that already holds the IP", () => {
     const [f] = conflictsWith(inputs, [live({ mac: "02:00:00:00:00:01" })]);
     expect(f.property).toBe("ip");
-    expect(f.reason).toContain("already reserved in MAAS for 02:00:00:00:00:01");
+    expect(f.reason).toContain("already held in MAAS by reserved IP 7 (192.168.4.238 for 02:00:00:00:00:01)");
+    expect(f.reason).toContain("will not release it");
   });
   it("names the IP the MAC already has in the subnet", () => {
     const [f] = conflictsWith(inputs, [live({ ip: "192.168.4.10" })]);
     expect(f.property).toBe("mac");
-    expect(f.reason).toContain("already has the reservation 192.168.4.10");
+    expect(f.reason).toContain("already has reserved IP 7 (192.168.4.10 for bc:24:11:3b:7a:a7)");
   });
   it("ignores an identical reservation and the one being replaced", () => {
     expect(conflictsWith(inputs, [live({})])).toEqual([]);
-    expect(conflictsWith(inputs, [live({ mac: "02:00:00:00:00:01" })], { ip: "192.168.4.238", mac: "02:00:00:00:00:01" })).toEqual([]);
+    expect(conflictsWith(inputs, [live({ mac: "02:00:00:00:00:01" })], (r) => r.id === "7")).toEqual([]);
+  });
+  it("names a legacy holder's owner", () => {
+    const [f] = conflictsWith(inputs, [live({ id: "192.168.4.238", mechanism: "ipaddresses", mac: "02:00:00:00:00:01", owner: "bob" })]);
+    expect(f.reason).toContain("legacy ipaddresses reservation of 192.168.4.238 (192.168.4.238 for 02:00:00:00:00:01, owner bob)");
   });
 });
 
@@ -111,5 +117,26 @@ describe("diffReservation", () => {
   });
   it("treats an unknown planned IP as a replacement", () => {
     expect(diffReservation(stored, { ...inputs, ip: UNKNOWN }).replaces).toEqual(["ip"]);
+  });
+});
+
+describe("networkFailures (MAAS's subnet and ranges, ref/maas-api.md §3.1, §4)", () => {
+  const subnet = { id: 1, cidr: "192.168.4.0/24", name: "lan", gatewayIp: "192.168.4.1", dnsServers: [] };
+  const ranges = [
+    { id: 1, type: "dynamic" as const, startIp: "192.168.4.200", endIp: "192.168.4.230", subnetId: 1, comment: "" },
+    { id: 2, type: "reserved" as const, startIp: "192.168.4.2", endIp: "192.168.4.9", subnetId: 1, comment: "switches" },
+  ];
+  const at = (ip: string) => networkFailures({ ...normalizeInputs(base).inputs, ip }, subnet, ranges).map((f) => f.reason);
+  it.each([
+    ["192.168.4.0", /network address of MAAS subnet 192\.168\.4\.0\/24/],
+    ["192.168.4.255", /broadcast address of MAAS subnet/],
+    ["192.168.4.1", /is the gateway of MAAS subnet/],
+    ["192.168.4.220", /inside the MAAS dynamic range 192\.168\.4\.200-192\.168\.4\.230/],
+    ["192.168.4.5", /inside the MAAS reserved range 192\.168\.4\.2-192\.168\.4\.9 \("switches"\)/],
+  ])("refuses %s", (ip, message) => {
+    expect(at(ip).join(" ")).toMatch(message);
+  });
+  it("accepts an ordinary host address", () => {
+    expect(at("192.168.4.238")).toEqual([]);
   });
 });
