@@ -184,7 +184,7 @@ describe("drift scenarios on the homelab stack", () => {
     await t.stack.up();
     expect(maas.reservations().find((r) => r.ip === "192.168.4.238")?.mac).toBe("bc:24:11:3b:7a:a7");
     const after = await drift();
-    expect(after.summary.nodes, after.markdown).toEqual({});
+    expect(after.summary.drift.nodes, after.markdown).toEqual({});
     expect(after.code).toBe(0);
   });
 });
