@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { INCIDENT_SEED } from "./maas";
+import type { LabFleet } from "./node";
 import type { ConfigInput } from "./temp-stack";
 import { repoRoot } from "./temp-stack";
 
@@ -19,6 +20,10 @@ export interface LabEndpoints {
   dynamicRange?: { start: string; end: string };
   /** A throwaway K3s token (the real one never leaves the homelab). */
   k3sToken: string;
+  /** Lab machines (lab/node): each node gets their `ssh` block, and the key goes in as a secret. */
+  fleet?: LabFleet;
+  /** Overrides of homelab:k3s (e.g. a short readyTimeoutSeconds for tests). */
+  k3s?: Record<string, unknown>;
 }
 
 /** The dynamic range of the MAAS simulator's default (incident) network. */
@@ -47,10 +52,12 @@ export function labStackConfig(e: LabEndpoints, nodes: Node[] = homelabNodes()):
     "maas:url": e.maasUrl,
     "maas:apiKey": { value: e.maasApiKey, secret: true },
     "homelab:network": network,
-    "homelab:k3s": homelab["homelab:k3s"] as object,
-    // Proxmox off: the nodes keep their MAAS reservation, K3s config and read-back.
-    "homelab:nodes": nodes.map(({ proxmox: _vm, ...n }) => n),
+    "homelab:k3s": { ...(homelab["homelab:k3s"] as object), ...e.k3s },
+    // Proxmox off: the nodes keep their MAAS reservation, K3s config and read-back. With a fleet,
+    // SSH goes to the node's lab machine on 127.0.0.1, never to the declared 192.168.4.x address.
+    "homelab:nodes": nodes.map(({ proxmox: _vm, ...n }) => (e.fleet?.machines.has(n.name) ? { ...n, ssh: e.fleet.sshFor(n.name) } : n)),
     "homelab:k3sToken": { value: e.k3sToken, secret: true },
+    ...(e.fleet ? { "homelab:sshPrivateKey": { value: e.fleet.clientKey.privateKey, secret: true } } : {}),
     ...(e.kubeconfig ? { "homelab:kubeconfig": { value: e.kubeconfig, secret: true } } : {}),
     // The simulated cluster has no Prometheus operator, and the Kubernetes provider plugin is
     // not installable offline: the kubeconfig serves the node read-back only.

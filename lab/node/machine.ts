@@ -149,8 +149,10 @@ async function start(dir: string, opts: LabMachineOptions): Promise<LabMachine> 
   const hostKey = await generateKeyPair(path.join(dir, "ssh/host_ed25519"), `lab-${opts.name}`);
   await writeFile(path.join(dir, "ssh/authorized_keys"), `${opts.authorizedKeys.join("\n")}\n`, { mode: 0o600 });
 
-  // The stand-ins run the compiled standin.js beside this file with the same node binary.
-  const standin = path.join(__dirname, "standin.js");
+  // The stand-ins run the compiled standin.js with the same node binary (from dist/ also when
+  // this module is loaded from source by vitest).
+  const compiledDir = path.basename(path.resolve(__dirname, "../..")) === "dist" ? __dirname : path.resolve(__dirname, "../../dist/lab/node");
+  const standin = path.join(compiledDir, "standin.js");
   for (const tool of ["systemctl", "k3s"]) {
     const wrapper = path.join(dir, "bin", tool);
     await writeFile(wrapper, `#!/bin/sh\nLAB_NODE_DIR='${dir}' exec '${process.execPath}' '${standin}' ${tool} "$@"\n`);
