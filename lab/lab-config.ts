@@ -64,3 +64,20 @@ export function labStackConfig(e: LabEndpoints, nodes: Node[] = homelabNodes()):
     "homelab:alerts": { enabled: false },
   };
 }
+
+/**
+ * Seed 004's machine (leveling-pc), as commented in Pulumi.homelab.yaml: bare metal (no `proxmox`),
+ * two NICs — wired enp6s0, which gets the reserved address, and WiFi wlp5s0, which had the default
+ * route — so node-ip and flannel-iface are pinned to the wired one. Here it joins as an agent (the
+ * seed's machine was a one-node cluster of its own; a fourth server would make the etcd count even).
+ */
+export const SEED004_NODE = {
+  name: "leveling-pc",
+  ip: "192.168.4.186",
+  mac: "a8:a1:59:3c:00:4e",
+  addressing: "dhcp-reserved",
+  interface: "enp6s0",
+  role: "agent",
+} as const;
+/** The address K3s kept from the machine's earlier DHCP lease (the seed's 192.168.1.79, on this LAN). */
+export const SEED004_OLD_IP = "192.168.4.79";

@@ -1,8 +1,9 @@
 /**
  * Every drift scenario of issue 5 on the homelab stack (MAAS 3.5.7 as in the incident, the
- * simulated cluster API, Proxmox off): each is shown by the project's normal `pulumi preview`
- * (refresh: always) and by the drift command (exit 2) with its consequence, and is clean again
- * after the repair. With CAPTURE_PREVIEW=1 the preview JSON of each scenario is written to
+ * simulated cluster API, lab machines reached over SSH for the K3s settings, Proxmox off): each
+ * is shown by the project's normal `pulumi preview` (refresh: always) and by the drift command
+ * (exit 2) with its consequence, and is clean again after `pulumi up` — the repair never resets a
+ * simulator. (An unreachable cluster API is "could not check", not drift: tested on its own.) With CAPTURE_PREVIEW=1 the preview JSON of each scenario is written to
  * test/fixtures/preview/<scenario>.captured.json for the report's golden tests.
  */
 import { writeFile } from "node:fs/promises";
@@ -13,16 +14,26 @@ import { runDriftOn } from "../../lab/drift-run";
 import { startKubeSimulator, type KubeSimulator } from "../../lab/kube";
 import { homelabNodes, labStackConfig } from "../../lab/lab-config";
 import { startMaasSimulator, type MaasSimulator } from "../../lab/maas";
+import { startLabFleet, type LabFleet } from "../../lab/node";
 import { createTempStack, repoRoot, type PreviewDocument, type TempStack } from "../harness/stack";
 
 const nodes = homelabNodes();
 let maas: MaasSimulator;
 let kube: KubeSimulator;
 let t: TempStack;
+let fleet: LabFleet;
+const CONFIG = "/etc/rancher/k3s/config.yaml";
+
+/** An operator's hand edit of the node's config.yaml (K3s picks it up at its next restart). */
+async function editConfig(node: string, from: RegExp, to: string): Promise<void> {
+  const m = fleet.machine(node);
+  await m.write(CONFIG, m.read(CONFIG)!.replace(from, to));
+}
 
 beforeAll(async () => {
   maas = await startMaasSimulator({ version: "3.5.7" });
   kube = await startKubeSimulator({ nodes: nodes.map((n, i) => ({ name: n.name, internalIp: n.ip, clusterInit: i === 0 })) });
+  fleet = await startLabFleet({ nodes: nodes.map((n) => ({ name: n.name, role: "server" })), kube, readyDelayMs: 200 });
   t = await createTempStack({
     stack: "lab",
     config: labStackConfig({
@@ -30,6 +41,7 @@ beforeAll(async () => {
       maasApiKey: maas.apiKey,
       kubeconfig: kube.kubeconfig,
       k3sToken: "K10-drift-scenarios-token",
+      fleet,
     }),
   });
   await t.stack.up();
@@ -37,6 +49,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t?.dispose({ destroy: false });
+  await fleet?.close();
   await kube?.close();
   await maas?.close();
 });
@@ -104,14 +117,18 @@ const scenarios: Array<{
     repair: () => t.stack.up(),
   },
   {
+    // Seed 004: node-ip is no longer pinned on the node, K3s restarted and registered its DHCP address.
     name: "node-on-pool-address",
     node: "k3s-vm-chief-horse",
     resource: "k3s-vm-chief-horse-readback",
     op: "update",
     rule: "node-pool-address",
     text: /reports 192\.168\.4\.220 instead of 192\.168\.4\.237/,
-    apply: () => kube.setNode("k3s-vm-chief-horse", { internalIp: "192.168.4.220", flannelPublicIp: "192.168.4.220" }),
-    repair: async () => kube.setNode("k3s-vm-chief-horse", { internalIp: "192.168.4.237", flannelPublicIp: "192.168.4.237" }),
+    apply: async () => {
+      await editConfig("k3s-vm-chief-horse", /node-ip: .*\n/, "");
+      kube.setNode("k3s-vm-chief-horse", { internalIp: "192.168.4.220", nodeIp: null, flannelPublicIp: "192.168.4.220" });
+    },
+    repair: () => t.stack.up(),
   },
   {
     name: "k3s-node-ip-differs",
@@ -120,8 +137,11 @@ const scenarios: Array<{
     op: "update",
     rule: "node-k3s-node-ip",
     text: /runs with node-ip 192\.168\.4\.222, not 192\.168\.4\.238/,
-    apply: () => kube.setNode("k3s-vm-pve", { nodeIp: "192.168.4.222" }),
-    repair: async () => kube.setNode("k3s-vm-pve", { nodeIp: "192.168.4.238" }),
+    apply: async () => {
+      await editConfig("k3s-vm-pve", /node-ip: .*/, "node-ip: 192.168.4.222");
+      kube.setNode("k3s-vm-pve", { nodeIp: "192.168.4.222" });
+    },
+    repair: () => t.stack.up(),
   },
   {
     name: "flannel-iface-differs",
@@ -130,18 +150,11 @@ const scenarios: Array<{
     op: "update",
     rule: "node-flannel-iface",
     text: /flannel on k3s-vm-still-fawn uses wlan0 instead of eth0/,
-    apply: () => kube.setNode("k3s-vm-still-fawn", { flannelIface: "wlan0" }),
-    repair: async () => kube.setNode("k3s-vm-still-fawn", { flannelIface: "eth0" }),
-  },
-  {
-    name: "cluster-unreachable",
-    node: "k3s-vm-pve",
-    resource: "k3s-vm-pve-readback",
-    op: "update",
-    rule: "node-cluster-unreachable",
-    text: /The cluster API did not answer for k3s-vm-pve — this is the incident's own symptom/,
-    apply: () => kube.setReachable(false),
-    repair: () => kube.setReachable(true),
+    apply: async () => {
+      await editConfig("k3s-vm-still-fawn", /flannel-iface: .*/, "flannel-iface: wlan0");
+      kube.setNode("k3s-vm-still-fawn", { flannelIface: "wlan0" });
+    },
+    repair: () => t.stack.up(),
   },
 ];
 
@@ -168,5 +181,21 @@ describe("drift scenarios on the homelab stack", () => {
     const after = await drift();
     expect(after.summary.nodes, after.markdown).toEqual({});
     expect(after.code).toBe(0);
+  });
+
+  it("cluster-unreachable: reported for the node while the API is down; nothing for pulumi up to repair, clean once it answers", async () => {
+    await kube.setReachable(false);
+    try {
+      const doc = await normalPreview("cluster-unreachable");
+      expect(stepFor(doc, "k3s-vm-pve-readback")?.op).toBe("update");
+      const { code, summary, markdown } = await drift();
+      expect(code).toBe(2);
+      expect(rulesOf(summary, "k3s-vm-pve")).toContain("node-cluster-unreachable");
+      expect(markdown).toMatch(/The cluster API did not answer for k3s-vm-pve — this is the incident's own symptom/);
+    } finally {
+      await kube.setReachable(true);
+    }
+    const after = await drift();
+    expect(after.summary.nodes, after.markdown).toEqual({});
   });
 });
