@@ -68,6 +68,8 @@ export interface LabMachine {
   read(machinePath: string): string | undefined;
   write(machinePath: string, content: string): Promise<void>;
   restarts(): RestartEvent[];
+  /** SSH logins accepted so far (from sshd's log). */
+  logins(): number;
   /** What `systemctl is-active <unit>` answers. */
   setActive(unit: K3sUnit, state: "active" | "activating" | "failed"): Promise<void>;
   /** Stops sshd (connections refused) or starts it again on the same port with the same key. */
@@ -179,16 +181,21 @@ async function start(dir: string, opts: LabMachineOptions): Promise<LabMachine> 
       "KbdInteractiveAuthentication no",
       "UsePAM no",
       "PidFile none",
-      "LogLevel ERROR",
+      "LogLevel INFO", // one "Accepted publickey" line per login: counted by logins()
       "",
     ].join("\n"),
   );
   const script = namespaceScript(dir, sshdConfig);
   let sshd: ChildProcess | undefined;
   let sshdLog = "";
+  let logins = 0;
   const startSshd = async () => {
     const child = spawn("unshare", ["--mount", "--propagation", "private", "sh", "-c", script], { stdio: ["ignore", "ignore", "pipe"] });
-    child.stderr?.on("data", (d: Buffer) => (sshdLog = (sshdLog + d.toString()).slice(-4000)));
+    child.stderr?.on("data", (d: Buffer) => {
+      const text = d.toString();
+      logins += text.split("Accepted publickey").length - 1;
+      sshdLog = (sshdLog + text).slice(-4000);
+    });
     sshd = child;
     for (let i = 0; i < 200; i++) {
       if (child.exitCode !== null) throw new Error(`lab machine ${opts.name}: sshd exited (${child.exitCode}): ${sshdLog.trim()}`);
@@ -251,6 +258,7 @@ async function start(dir: string, opts: LabMachineOptions): Promise<LabMachine> 
       await writeFile(file(p), content);
     },
     restarts: () => events.map((e) => ({ ...e })),
+    logins: () => logins,
     async setActive(unit, state) {
       await writeFile(path.join(dir, "state", `active-${unit}`), state);
     },
