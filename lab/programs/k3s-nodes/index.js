@@ -3,8 +3,8 @@
 "use strict";
 const path = require("node:path");
 const pulumi = require("@pulumi/pulumi");
-const { K3sNodeConfig } = require(path.join(process.cwd(), "dist/providers/k3s/node-config"));
-const { planK3sNode } = require(path.join(process.cwd(), "dist/providers/k3s/config"));
+const { K3sNodeConfig } = require(path.resolve(__dirname, "../../../dist/providers/k3s/node-config"));
+const { planK3sNode } = require(path.resolve(__dirname, "../../../dist/providers/k3s/config"));
 
 const cfg = new pulumi.Config("bench");
 const nodes = cfg.requireObject("nodes");
