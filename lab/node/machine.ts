@@ -155,9 +155,19 @@ async function start(dir: string, opts: LabMachineOptions): Promise<LabMachine> 
   // this module is loaded from source by vitest).
   const compiledDir = path.basename(path.resolve(__dirname, "../..")) === "dist" ? __dirname : path.resolve(__dirname, "../../dist/lab/node");
   const standin = path.join(compiledDir, "standin.js");
+  // `systemctl is-active` is answered by the shell itself (as cheap as the real one, so a refresh
+  // of many machines measures SSH, not node start-ups); everything else goes to standin.js.
+  const isActive = [
+    'if [ "$1" = is-active ]; then',
+    '  shift; quiet=; if [ "$1" = --quiet ] || [ "$1" = -q ]; then quiet=1; shift; fi; unit="${1%.service}"',
+    `  if [ ! -f '${dir}/root/etc/systemd/system/'"$unit".service ]; then state=inactive`,
+    `  elif [ -f '${dir}/state/active-'"$unit" ]; then state=$(cat '${dir}/state/active-'"$unit"); else state=active; fi`,
+    '  [ -n "$quiet" ] || echo "$state"; [ "$state" = active ] && exit 0; exit 3',
+    "fi",
+  ].join("\n");
   for (const tool of ["systemctl", "k3s"]) {
     const wrapper = path.join(dir, "bin", tool);
-    await writeFile(wrapper, `#!/bin/sh\nLAB_NODE_DIR='${dir}' exec '${process.execPath}' '${standin}' ${tool} "$@"\n`);
+    await writeFile(wrapper, `#!/bin/sh\n${tool === "systemctl" ? `${isActive}\n` : ""}LAB_NODE_DIR='${dir}' exec '${process.execPath}' '${standin}' ${tool} "$@"\n`);
     await chmod(wrapper, 0o755);
   }
   const file = (p: string) => path.join(dir, "root", p);
