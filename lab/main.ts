@@ -52,13 +52,20 @@ async function main(): Promise<void> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
-  console.log("Homelab IPAM lab: RCA-2025-07-27 replayed on loopback simulators with the real Pulumi engine.");
+  console.log("Homelab IPAM lab: RCA-2025-07-27 and seed 004 replayed on loopback simulators and lab machines with the real Pulumi engine.");
   try {
     const result = await story.run();
-    const ok = result.before.exitCode === 0 && result.incident.exitCode === 2 && result.after.exitCode === 0;
+    const s4 = result.seed004;
+    const ok =
+      result.before.exitCode === 0 && result.incident.exitCode === 2 && result.after.exitCode === 0 &&
+      s4.drift.exitCode === 2 && s4.restarts === 1 && s4.after.exitCode === 0;
     console.log(
       `\nDone: drift check ${result.before.exitCode} → ${result.incident.exitCode} (incident) → ${result.after.exitCode} (repaired). ` +
         `MAAS ${result.maasVersion} via ${result.mechanism}; reservations: ${result.finalReservations.join(", ")}`,
+    );
+    console.log(
+      `Seed 004: drift check ${s4.drift.exitCode} → ${s4.after.exitCode} after one \`pulumi up\` (K3s restarted ${s4.restarts}×, ` +
+        `Node on ${s4.internalIp}, flannel public-ip ${s4.flannelPublicIp}).`,
     );
     process.exitCode = ok ? 0 : 1;
   } catch (err) {

@@ -26,10 +26,12 @@ export interface SimNode {
    * its `flannel.alpha.coreos.com/*` annotations (ref/k3s.md: flannel-backend). Default true.
    */
   flannel?: boolean;
+  /** The Ready condition; default true. False while K3s restarts (lab/node machines set it). */
+  ready?: boolean;
 }
 
 /** The fields a test may change on a running simulator. */
-export type SimNodePatch = Partial<Pick<SimNode, "internalIp" | "nodeIp" | "flannelIface" | "flannelPublicIp">>;
+export type SimNodePatch = Partial<Pick<SimNode, "internalIp" | "nodeIp" | "flannelIface" | "flannelPublicIp" | "ready">>;
 
 /** Fully defaulted node. */
 export type ResolvedSimNode = Required<Omit<SimNode, "nodeIp" | "flannelIface">> & {
@@ -49,6 +51,7 @@ export function resolveSimNode(node: SimNode, index: number): ResolvedSimNode {
     role: node.role ?? "server",
     clusterInit: node.clusterInit ?? false,
     flannel: node.flannel ?? true,
+    ready: node.ready ?? true,
     index,
   };
 }
@@ -127,11 +130,11 @@ export function nodeObject(node: ResolvedSimNode, resourceVersion: number): Reco
       conditions: [
         {
           type: "Ready",
-          status: "True",
+          status: node.ready ? "True" : "False",
           lastHeartbeatTime: CREATED,
           lastTransitionTime: CREATED,
-          reason: "KubeletReady",
-          message: "kubelet is posting ready status",
+          reason: node.ready ? "KubeletReady" : "KubeletNotReady",
+          message: node.ready ? "kubelet is posting ready status" : "container runtime network not ready: NetworkReady=false",
         },
       ],
       daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },

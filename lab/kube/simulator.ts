@@ -167,6 +167,7 @@ export async function startKubeSimulator(options: KubeSimOptions = {}): Promise<
         if (patch.nodeIp !== undefined) next.nodeIp = patch.nodeIp;
         if (patch.flannelIface !== undefined) next.flannelIface = patch.flannelIface;
         if (patch.flannelPublicIp !== undefined) next.flannelPublicIp = patch.flannelPublicIp;
+        if (patch.ready !== undefined) next.ready = patch.ready;
         nodes.set(name, next);
       }
       resourceVersion++;

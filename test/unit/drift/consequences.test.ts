@@ -109,18 +109,24 @@ const CASES: Array<{ rule: string; change: ResourceChange; consequence: RegExp; 
     rule: "k3s-node-ip-agent",
     change: change({ type: K3S_CONFIG_TYPE, op: "update", desired: { role: "agent" }, properties: [prop("nodeIp", "192.168.4.222", "192.168.4.238")] }),
     consequence: /re-registers with the new address after a restart/,
-    recovery: /systemctl restart k3s-agent/,
+    recovery: /`pulumi up` writes the node's config\.yaml over SSH, restarts `k3s-agent` and waits until the node is Ready/,
   },
   {
     rule: "k3s-flannel-iface",
     change: change({ type: K3S_CONFIG_TYPE, op: "update", properties: [prop("flannelIface", "wlp5s0", "eth0")] }),
     consequence: /moves from interface wlp5s0 to eth0/,
-    recovery: /systemctl restart k3s/,
+    recovery: /`pulumi up` writes the node's config\.yaml over SSH and restarts K3s/,
+  },
+  {
+    rule: "k3s-overridden",
+    change: change({ type: K3S_CONFIG_TYPE, op: "update", properties: [prop("overrides", "the unit's `--node-ip=192.168.4.50` overrides config.yaml", "(none)")] }),
+    consequence: /overrides the config\.yaml this stack writes.*--node-ip=192\.168\.4\.50/,
+    recovery: /refuses to write config\.yaml until nothing overrides it/,
   },
   {
     rule: "k3s-create-only",
     change: change({ type: K3S_CONFIG_TYPE, op: "replace", replaceReasons: ["clusterInit"] }),
-    consequence: /only applies when the node first joins changed \(clusterInit\): the node will be rebuilt/,
+    consequence: /only applies when the node first joins changed \(clusterInit\): nothing rebuilds the node; `pulumi up` refuses the change/,
     recovery: /kubectl drain k3s-vm-pve/,
   },
   {
