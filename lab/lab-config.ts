@@ -19,6 +19,9 @@ export interface LabEndpoints {
   dynamicRange?: { start: string; end: string };
   /** A throwaway K3s token (the real one never leaves the homelab). */
   k3sToken: string;
+  /** Deploy the PrometheusRule: only where `kubeconfig` is a real API server with the CRD and the
+   *  stack has the Kubernetes provider plugin (lab/kube-cluster); default false. */
+  alerts?: boolean;
 }
 
 /** The dynamic range of the MAAS simulator's default (incident) network. */
@@ -52,8 +55,7 @@ export function labStackConfig(e: LabEndpoints, nodes: Node[] = homelabNodes()):
     "homelab:nodes": nodes.map(({ proxmox: _vm, ...n }) => n),
     "homelab:k3sToken": { value: e.k3sToken, secret: true },
     ...(e.kubeconfig ? { "homelab:kubeconfig": { value: e.kubeconfig, secret: true } } : {}),
-    // The simulated cluster has no Prometheus operator, and the Kubernetes provider plugin is
-    // not installable offline: the kubeconfig serves the node read-back only.
-    "homelab:alerts": { enabled: false },
+    // The cluster simulator serves nodes only (no CRDs): there the kubeconfig serves the read-back only.
+    "homelab:alerts": { enabled: e.alerts === true },
   };
 }

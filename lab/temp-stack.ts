@@ -32,6 +32,16 @@ export interface TempStackOptions {
   config?: Record<string, ConfigInput>;
   /** Extra environment for every CLI run (and so for the program and dynamic providers). */
   env?: Record<string, string>;
+  /** Provider plugins to install into the stack's PULUMI_HOME (linked, not copied); nothing is
+   *  downloaded, so a program that needs a plugin not listed here fails. */
+  plugins?: TempStackPlugin[];
+}
+
+/** A locally built plugin binary, installed as `plugins/resource-<name>-v<version>/pulumi-resource-<name>`. */
+export interface TempStackPlugin {
+  name: string;
+  version: string;
+  binary: string;
 }
 
 export interface CliResult { code: number; stdout: string; stderr: string }
@@ -78,6 +88,11 @@ export async function createTempStack(opts: TempStackOptions = {}): Promise<Temp
   const home = path.join(base, "pulumi-home");
   const state = path.join(base, "state");
   await Promise.all([mkdir(workDir), mkdir(home), mkdir(state)]);
+  for (const plugin of opts.plugins ?? []) {
+    const dir = path.join(home, "plugins", `resource-${plugin.name}-v${plugin.version}`);
+    await mkdir(dir, { recursive: true });
+    await symlink(plugin.binary, path.join(dir, `pulumi-resource-${plugin.name}`));
+  }
 
   const project = parse(await readFile(path.join(repoRoot, "Pulumi.yaml"), "utf8")) as Record<string, unknown>;
   if (opts.project) project.name = opts.project;
@@ -95,6 +110,8 @@ export async function createTempStack(opts: TempStackOptions = {}): Promise<Temp
     PULUMI_CONFIG_PASSPHRASE: passphrase,
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    // With plugins listed, exactly those: never a pulumi-resource-<name> that happens to be on PATH.
+    ...(opts.plugins?.length ? { PULUMI_IGNORE_AMBIENT_PLUGINS: "true" } : {}),
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "false",
     ...opts.env,
   };

@@ -9,9 +9,11 @@
 # with a stamp per binary naming the pins it was built from; the Go module and build caches
 # live beside them (kube/go), so a rebuild after a pin change is incremental.
 #
-#   bash scripts/kube-binaries.sh [etcd|kube-apiserver|kube-controller-manager|pulumi-resource-kubernetes ...]
+#   bash scripts/kube-binaries.sh [--check] [etcd|kube-apiserver|kube-controller-manager|pulumi-resource-kubernetes ...]
 #
-# No arguments builds all four. Prints the bin directory as its last line. Fails loudly; never skips.
+# No names means all four. Prints the bin directory as its last line. Fails loudly; never skips.
+# --check builds nothing: it fails, naming the command to run, unless every binary is current
+# (what the test harness calls, so a test never starts a 25-minute build by surprise).
 # Cold on 2 cores: ≈ 25 min in all (kube-apiserver ≈ 9 min, provider ≈ 11 min, etcd ≈ 75 s).
 set -euo pipefail
 
@@ -33,6 +35,8 @@ bin="$root/bin"
 mkdir -p "$bin"
 
 all=(etcd kube-apiserver kube-controller-manager pulumi-resource-kubernetes)
+check=false
+if [ "${1:-}" = --check ]; then check=true; shift; fi
 wanted=("$@"); [ ${#wanted[@]} -gt 0 ] || wanted=("${all[@]}")
 
 pins_of() { # the pins a binary is built from, as its stamp
@@ -48,6 +52,9 @@ is_current() { [ -x "$bin/$1" ] && [ -f "$bin/.$1.pins" ] && [ "$(cat "$bin/.$1.
 todo=()
 for b in "${wanted[@]}"; do is_current "$b" || todo+=("$b"); done
 if [ ${#todo[@]} -eq 0 ]; then log "cached: ${wanted[*]} in $bin"; echo "$bin"; exit 0; fi
+if $check; then
+  die "not built (or built from other pins): ${todo[*]} in $bin. Build them with: bash scripts/kube-binaries.sh (cold ≈ 25 min on 2 cores; .ci/run does it)"
+fi
 
 exec 9>"$root/.lock"
 log "waiting for the build lock $root/.lock"

@@ -28,10 +28,20 @@ export async function readKubeNode(target: KubeTarget, nodeName: string, source:
   if (out.status === 404) {
     return { kind: "missing", reason: `${api} has no node "${nodeName}" (404); check that the node joined under that name (kubectl get nodes)` };
   }
-  if (out.status === 401 || out.status === 403) {
+  if (out.status === 401) {
     return {
       kind: "unreachable",
-      reason: `${api} refused the credentials from ${source} (${out.status}); update the kubeconfig there (it needs "get" on nodes)`,
+      reason: `${api} rejected the credentials from ${source} (401 Unauthorized) for node "${nodeName}": the token or client certificate is invalid or expired; replace the kubeconfig there`,
+    };
+  }
+  if (out.status === 403) {
+    // RBAC: authenticated, but the identity may not read nodes. The API's own message names the
+    // user; it is not repeated here (text from the remote system stays out of state and reports).
+    return {
+      kind: "unreachable",
+      reason:
+        `${api} denied reading node "${nodeName}" to the identity in ${source} (403 Forbidden): it needs "get" on nodes; ` +
+        "apply the ClusterRole homelab-ipam-readback (stacks/homelab/rbac.yaml) and bind it to that identity",
     };
   }
   return { kind: "unreachable", reason: `${api} answered ${out.status} for node "${nodeName}"` };
