@@ -110,6 +110,9 @@ describe("NodeReadback against kube-apiserver", () => {
 
   it("says the identity lacks RBAC for nodes, per node, when the kubeconfig has no rights", async () => {
     await t.setConfig({ "readback:kubeconfig": { value: cluster.kubeconfig({ name: "no-rights", token: noRightsToken }), secret: true } });
+    // A refresh reads with the provider configuration in state: the new kubeconfig takes effect
+    // with the next up (which must not fail for it).
+    await t.stack.up();
     const change = await readbackChange();
     const errors = String(change?.properties.find((p) => p.path === "errors[0]")?.before);
     expect(errors).toMatch(/denied reading node "k3s-vm-pve" to the identity in stack config readback:kubeconfig \(403 Forbidden\): it needs "get" on nodes/);
@@ -122,6 +125,7 @@ describe("NodeReadback against kube-apiserver", () => {
 
   it("says the node is missing when it was deleted from the cluster", async () => {
     await t.setConfig({ "readback:kubeconfig": { value: cluster.kubeconfig({ name: "homelab-ipam", token: readbackToken }), secret: true } });
+    await t.stack.up();
     await nodes.remove(NODE);
     const change = await readbackChange();
     expect(change!.properties).toContainEqual({ path: "ip", before: null, after: PINNED });
