@@ -28,6 +28,9 @@ export interface LabEndpoints {
   fleet?: LabFleet;
   /** Overrides of homelab:k3s (e.g. a short readyTimeoutSeconds for tests). */
   k3s?: Record<string, unknown>;
+  /** Deploy the PrometheusRule: only where `kubeconfig` is a real API server with the CRD and the
+   *  stack has the Kubernetes provider plugin (lab/kube-cluster); default false. */
+  alerts?: boolean;
 }
 
 /** The template the Proxmox simulator seeds and the lab stack clones (as in Pulumi.homelab.yaml). */
@@ -93,9 +96,8 @@ export function labStackConfig(e: LabEndpoints, nodes: Node[] = homelabNodes()):
     "homelab:k3sToken": { value: e.k3sToken, secret: true },
     ...(e.fleet ? { "homelab:sshPrivateKey": { value: e.fleet.clientKey.privateKey, secret: true } } : {}),
     ...(e.kubeconfig ? { "homelab:kubeconfig": { value: e.kubeconfig, secret: true } } : {}),
-    // The simulated cluster has no Prometheus operator, and the Kubernetes provider plugin is
-    // not installable offline: the kubeconfig serves the node read-back only.
-    "homelab:alerts": { enabled: false },
+    // The cluster simulator serves nodes only (no CRDs): there the kubeconfig serves the read-back only.
+    "homelab:alerts": { enabled: e.alerts === true },
   };
 }
 

@@ -35,6 +35,16 @@ export interface TempStackOptions {
   env?: Record<string, string>;
   /** Install the lab stand-in of the proxmoxve plugin into this stack's PULUMI_HOME (lab/proxmox/plugin.ts). */
   proxmoxPlugin?: boolean;
+  /** Provider plugins to install into the stack's PULUMI_HOME (linked, not copied); nothing is
+   *  downloaded, so a program that needs a plugin not listed here fails. */
+  plugins?: TempStackPlugin[];
+}
+
+/** A locally built plugin binary, installed as `plugins/resource-<name>-v<version>/pulumi-resource-<name>`. */
+export interface TempStackPlugin {
+  name: string;
+  version: string;
+  binary: string;
 }
 
 export interface CliResult { code: number; stdout: string; stderr: string }
@@ -82,6 +92,11 @@ export async function createTempStack(opts: TempStackOptions = {}): Promise<Temp
   const state = path.join(base, "state");
   await Promise.all([mkdir(workDir), mkdir(home), mkdir(state)]);
   if (opts.proxmoxPlugin) await installLabProxmoxPlugin(home, repoRoot);
+  for (const plugin of opts.plugins ?? []) {
+    const dir = path.join(home, "plugins", `resource-${plugin.name}-v${plugin.version}`);
+    await mkdir(dir, { recursive: true });
+    await symlink(plugin.binary, path.join(dir, `pulumi-resource-${plugin.name}`));
+  }
 
   const project = parse(await readFile(path.join(repoRoot, "Pulumi.yaml"), "utf8")) as Record<string, unknown>;
   if (opts.project) project.name = opts.project;
@@ -99,6 +114,8 @@ export async function createTempStack(opts: TempStackOptions = {}): Promise<Temp
     PULUMI_CONFIG_PASSPHRASE: passphrase,
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    // With plugins listed, exactly those: never a pulumi-resource-<name> that happens to be on PATH.
+    ...(opts.plugins?.length ? { PULUMI_IGNORE_AMBIENT_PLUGINS: "true" } : {}),
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "false",
     ...opts.env,
   };

@@ -16,19 +16,14 @@ export type KubeRead =
 
 /** The RBAC rule the read-back needs (`get` on nodes, cluster scope), as the fix for a 403. */
 export const NODE_READ_RBAC =
-  'grant the kubeconfig\'s user "get" on nodes: `kubectl create clusterrole homelab-readback --verb=get --resource=nodes` and ' +
-  "`kubectl create clusterrolebinding homelab-readback --clusterrole=homelab-readback --user=<user>` (or `--serviceaccount=<ns>:<name>`)";
+  'grant the kubeconfig\'s identity "get" on nodes: apply the ClusterRole homelab-ipam-readback from stacks/homelab/rbac.yaml ' +
+  "(`kubectl apply -f stacks/homelab/rbac.yaml`) (its binding is for the ServiceAccount kube-system/homelab-ipam; bind the role to your kubeconfig's identity if it is another)";
 
 /** The cluster did not answer: often the incident itself (nodes on pool addresses), else the API is down. */
 const CLUSTER_DOWN =
   "the cluster API is down or unreachable from here; check that K3s runs (`systemctl status k3s` on a server) and that the " +
   "servers kept their addresses (a dropped MAAS reservation moves them, RCA-2025-07-27); then run the preview again";
 
-/** Kubernetes puts the reason in the Status object's `message`. */
-function statusMessage(body: unknown): string | undefined {
-  const m = (body as { message?: unknown } | undefined)?.message;
-  return typeof m === "string" ? m.trim() : undefined;
-}
 
 /** `source` names where the kubeconfig came from (config key or file), for the messages. */
 export async function readKubeNode(target: KubeTarget, nodeName: string, source: string): Promise<KubeRead> {
@@ -46,10 +41,11 @@ export async function readKubeNode(target: KubeTarget, nodeName: string, source:
     return { kind: "missing", reason: `${api} has no node "${nodeName}" (404); check that the node joined under that name (kubectl get nodes)` };
   }
   if (out.status === 403) {
-    const message = statusMessage(out.body);
+    // RBAC: authenticated, but the identity may not read nodes. The API's own message names the
+    // user; it is not repeated here (text from the remote system stays out of state and reports).
     return {
       kind: "unreachable",
-      reason: `${api} forbids reading node "${nodeName}" with the credentials from ${source} (403${message ? `: ${message}` : ""})`,
+      reason: `${api} denied reading node "${nodeName}" to the identity in ${source} (403 Forbidden): it needs "get" on nodes`,
       fix: NODE_READ_RBAC,
     };
   }

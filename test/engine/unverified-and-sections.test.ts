@@ -88,7 +88,7 @@ describe("a source that cannot be asked is a warning, not drift", () => {
     expect(run.summary).toMatchObject({ verdict: "unverified", exitCode: 3, drift: { nodes: {} }, pullRequest: { nodes: {} } });
     expect(run.summary!.unverified.map((u) => u.node).sort()).toEqual(nodes.map((n) => n.name).sort());
     expect(run.markdown).toContain("### ❔ Could not verify — 3 sources");
-    expect(run.markdown).toContain("kubectl create clusterrole homelab-readback --verb=get --resource=nodes");
+    expect(run.markdown).toContain("kubectl apply -f stacks/homelab/rbac.yaml");
     expect(run.markdown).not.toContain(kube.unprivilegedToken);
   });
 

@@ -271,7 +271,7 @@ describe("read when a source cannot be reached", () => {
     await configure({ ...config, "homelab:kubeconfig": kube.kubeconfig.replace(kube.token, leaked) });
     const { state } = await refreshAfter(() => undefined);
     expect(state.reachable.kube).toBe(false);
-    expect(state.errors[0]).toMatch(/refused the credentials from stack config homelab:kubeconfig \(401\)/);
+    expect(state.errors[0]).toMatch(/rejected the credentials from stack config homelab:kubeconfig \(401 Unauthorized\)/);
     expect(JSON.stringify(state)).not.toContain(leaked);
     expect(JSON.stringify(state)).not.toContain(kube.token);
     expect(JSON.stringify(state)).not.toContain(pve.apiToken);
