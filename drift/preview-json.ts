@@ -158,9 +158,11 @@ export function parsePreview(text: string, options: { mode?: PreviewMode } = {})
     let live: Record<string, unknown>;
     let desired: Record<string, unknown>;
     if (mode === "refresh") {
-      // oldState = what state recorded, newState = what the refresh found (absent: gone).
+      // oldState = what state recorded, newState = what the refresh found (absent: gone). The
+      // recorded inputs are what the last `up` set: a bridged provider's read (Proxmox) returns
+      // inputs rebuilt from the live object, so newState's inputs would hide the drift.
       live = step.op === "delete" ? {} : withoutBookkeeping(step.newState?.outputs);
-      desired = withoutBookkeeping(step.newState?.inputs ?? step.oldState?.inputs);
+      desired = withoutBookkeeping(step.oldState?.inputs ?? step.newState?.inputs);
     } else {
       live = step.op === "create" ? {} : withoutBookkeeping(step.oldState?.outputs ?? step.oldState?.inputs);
       desired = step.op === "delete" ? {} : withoutBookkeeping(step.newState?.inputs);

@@ -52,7 +52,7 @@ export async function readKubeNode(target: KubeTarget, nodeName: string, source:
   if (out.status === 401) {
     return {
       kind: "unreachable",
-      reason: `${api} refused the credentials from ${source} (401)`,
+      reason: `${api} rejected the credentials from ${source} (401 Unauthorized) for node "${nodeName}"`,
       fix: `the token or certificate is invalid or expired: update the kubeconfig in ${source} (\`pulumi config set --secret homelab:kubeconfig < kubeconfig\`)`,
     };
   }
