@@ -8,9 +8,11 @@
  * provider process during the refresh. Figures are ratios from the same run on the same machine; each refresh
  * timing is the median of REPEATS alternating runs, `up` is measured once.
  */
+import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import * as path from "node:path";
 import { startMaasSimulator, type MaasSimSeed } from "../lab/maas";
+import { startLabFleet } from "../lab/node";
 import { createTempStack, repoRoot, type TempStack } from "../lab/temp-stack";
 
 const SIZES = (process.env.BENCH_SIZES ?? "10,100,2000").split(",").map(Number);
@@ -78,7 +80,68 @@ async function withProviderMemory<T>(dir: string, fn: () => Promise<T>): Promise
   }
 }
 
+const SSH_SIZES = (process.env.BENCH_SSH_SIZES ?? "10,50").split(",").map(Number);
+const SSH_TARGET_RATIO = 1.5;
+
+/**
+ * Refresh-preview of N K3sNodeConfig resources on N lab machines (real sshd each) vs N no-op
+ * resources, in the same run; and the SSH logins per node per refresh (target: one).
+ */
+async function sshFigure(): Promise<{ rows: string[]; pass: boolean }> {
+  const rows: string[] = [];
+  let pass = true;
+  for (const n of SSH_SIZES) {
+    process.stdout.write(`[bench] ssh N=${n}: starting ${n} lab machines…\n`);
+    const fleet = await startLabFleet({ nodes: Array.from({ length: n }, (_, i) => ({ name: `node-${i}`, role: "agent" as const })) });
+    const stacks: TempStack[] = [];
+    try {
+      const token = "bench-token-not-a-secret";
+      const nodes = [...fleet.machines.keys()].map((name, i) => ({ name, ip: `192.168.4.${10 + i}`, ssh: fleet.sshFor(name) }));
+      const k3s = await createTempStack({
+        main: path.join(repoRoot, "lab/programs/k3s-nodes"),
+        project: "bench",
+        config: {
+          "bench:nodes": nodes,
+          "bench:token": { value: token, secret: true },
+          "bench:tokenSha256": createHash("sha256").update(token).digest("hex"),
+          "bench:sshPrivateKey": { value: fleet.clientKey.privateKey, secret: true },
+        },
+      });
+      const floor = await createTempStack({ main: path.join(repoRoot, "lab/programs/noop"), project: "bench", config: { "bench:count": n } });
+      stacks.push(k3s, floor);
+      await k3s.stack.up();
+      await floor.stack.up();
+      const k3sMs: number[] = [];
+      const floorMs: number[] = [];
+      const logins: number[] = [];
+      for (let i = 0; i < REPEATS; i++) {
+        floorMs.push(await timed(() => floor.stack.previewRefresh()));
+        const before = [...fleet.machines.values()].reduce((a, m) => a + m.logins(), 0);
+        k3sMs.push(await timed(() => k3s.stack.previewRefresh()));
+        logins.push([...fleet.machines.values()].reduce((a, m) => a + m.logins(), 0) - before);
+      }
+      const ratio = median(k3sMs) / median(floorMs);
+      pass &&= ratio <= SSH_TARGET_RATIO && Math.max(...logins) <= n;
+      rows.push(`| ${n} | ${Math.max(...logins)} | ${(Math.max(...logins) / n).toFixed(2)} | ${median(floorMs).toFixed(0)} | ${median(k3sMs).toFixed(0)} | ${ratio.toFixed(2)}× |`);
+      process.stdout.write(`[bench] ssh N=${n}: logins ${logins.join("/")}, floor ${floorMs.map((x) => x.toFixed(0)).join("/")} ms, k3s ${k3sMs.map((x) => x.toFixed(0)).join("/")} ms\n`);
+    } finally {
+      for (const s of stacks) await s.dispose();
+      await fleet.close();
+    }
+  }
+  return { rows, pass };
+}
+
 async function main() {
+  if ((process.env.BENCH_FIGURES ?? "maas,ssh").split(",").includes("ssh")) {
+    const ssh = await sshFigure();
+    console.log("\nRefresh-preview of N SSH-managed K3s nodes (lab machines) vs N no-op dynamic resources (same run, median of " + REPEATS + ")\n");
+    console.log("| N | SSH logins per refresh | logins / N | floor ms | K3s nodes ms | time vs floor |");
+    console.log("|---|---|---|---|---|---|");
+    for (const r of ssh.rows) console.log(r);
+    console.log(`\ntarget: one SSH connection per node; time ≤ ${SSH_TARGET_RATIO}× the floor → ${ssh.pass ? "met" : "NOT met"}\n`);
+    if (!(process.env.BENCH_FIGURES ?? "maas,ssh").split(",").includes("maas")) return;
+  }
   const rows: string[] = [];
   const verdicts: string[] = [];
   for (const n of SIZES) {

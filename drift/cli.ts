@@ -1,48 +1,51 @@
 #!/usr/bin/env node
 /**
- * `npm run drift -- --stack <name>`: runs the project's normal preview (which refreshes first, so
- * MAAS, Proxmox and the nodes are read), writes a Markdown report and a JSON summary, prints one
- * line, and exits
- *   0  no drift (no logical change),
- *   2  drift: at least one create/update/replace/delete,
- *   1  error: the Pulumi CLI failed, printed no JSON, or could not be found.
- * The exit code is what CI gates on (.github/workflows/drift.yml, pr-preview.yml).
+ * `npm run drift -- --stack <name>`: answers the reviewer's two questions (drift/sections.ts),
+ * writes a Markdown report and a JSON summary, prints one line, and exits with a code from
+ * drift/exit-codes.ts: 0 clean, 2 drift or changes, 3 could not verify, 1 error.
+ *
+ * Runs (both read MAAS, Proxmox and the nodes; neither writes state):
+ *   1. `pulumi refresh --preview-only --json` (streamed engine events): drift since the last deployment;
+ *   2. `pulumi preview --refresh --show-sames --json`: what this pull request changes
+ *      (skipped with --refresh-only, the scheduled check).
  *
  * Flags:
- *   --stack <name>      required; the stack to preview.
+ *   --stack <name>      required; the stack to check.
  *   --cwd <dir>         the Pulumi project directory (default: the current directory).
  *   --markdown <file>   report path (default: drift-report.md in --cwd); "-" prints it to stdout.
  *   --json <file>       summary path (default: drift-summary.json in --cwd); "-" prints it to stdout.
- *   --refresh-only      use `pulumi refresh --preview-only --json` (no program run; compares the
- *                       real world with the last deployment instead of with the code).
+ *   --refresh-only      only the drift section (no program run).
  * Relative --markdown/--json paths are resolved against the current directory, like any shell tool.
- * The CLI comes from `PULUMI_BIN` when set, else from `locatePulumiCli()` (scripts/pulumi-cli.sh).
+ * The CLI: `PULUMI_BIN`, else a compatible `pulumi` on PATH, else the project's build (drift/pulumi-cli.ts).
  */
 import { spawn } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
+import { EXIT_ERROR, exitCodeFor } from "./exit-codes";
 import { parsePreview, PreviewParseError, type ParsedPreview, type PreviewMode } from "./preview-json";
 import { locatePulumiCli } from "./pulumi-cli";
 import { renderReport } from "./report";
+import { buildSections, type DriftSections } from "./sections";
 import { maskSecrets } from "./secret-mask";
 import { buildSummary } from "./summary";
 
-export const EXIT_CLEAN = 0;
-export const EXIT_ERROR = 1;
-export const EXIT_DRIFT = 2;
+export { EXIT_CLEAN, EXIT_DRIFT, EXIT_ERROR, EXIT_UNVERIFIED } from "./exit-codes";
 
 export const USAGE = `usage: npm run drift -- --stack <name> [--cwd <dir>] [--markdown <file>|-] [--json <file>|-] [--refresh-only]
 
-Runs \`pulumi preview --refresh --json\` (or \`pulumi refresh --preview-only --json\` with --refresh-only),
-writes a Markdown report (default drift-report.md) and a JSON summary (default drift-summary.json) in --cwd,
-and exits 0 when nothing drifted, 2 on drift, 1 on error. PULUMI_BIN overrides the Pulumi CLI path.`;
+Runs \`pulumi refresh --preview-only\` (drift since the last deployment) and, unless --refresh-only,
+\`pulumi preview --refresh\` (what this pull request changes); writes a Markdown report (default
+drift-report.md) and a JSON summary (default drift-summary.json) in --cwd. Exits 0 clean, 2 drift or
+changes, 3 could not verify (a source did not answer; nothing else differs), 1 error.
+The Pulumi CLI: PULUMI_BIN, else a compatible pulumi on PATH, else the project's build.`;
 
 export interface DriftOptions {
   stack: string;
   cwd: string;
   markdown: string;
   json: string;
+  /** "refresh": only the drift section; "preview": both sections. */
   mode: PreviewMode;
 }
 
@@ -50,6 +53,8 @@ export interface DriftOptions {
 export interface DriftIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** Receives each Pulumi run's raw JSON output (the engine tests capture fixtures with it). */
+  raw?: (run: PreviewMode, text: string) => void;
 }
 
 export class DriftUsageError extends Error {
@@ -90,10 +95,14 @@ export function parseDriftArgs(argv: string[], processCwd: string): DriftOptions
   };
 }
 
-/** The pulumi arguments for a mode. `--refresh` is explicit although Pulumi.yaml says `refresh: always`. */
-export function pulumiArgs(options: Pick<DriftOptions, "stack" | "mode">): string[] {
+/**
+ * The pulumi arguments of one run. `--refresh` is explicit although Pulumi.yaml says `refresh:
+ * always`; `--show-sames` lists unchanged resources too, whose refreshed state says which sources
+ * could not be verified.
+ */
+export function pulumiArgs(options: Pick<DriftOptions, "stack">, run: PreviewMode): string[] {
   const common = ["--json", "--non-interactive", "--stack", options.stack];
-  return options.mode === "refresh" ? ["refresh", "--preview-only", ...common] : ["preview", "--refresh", ...common];
+  return run === "refresh" ? ["refresh", "--preview-only", ...common] : ["preview", "--refresh", "--show-sames", ...common];
 }
 
 interface CliRun {
@@ -144,14 +153,47 @@ async function writeOutput(target: string, text: string, io: DriftIo): Promise<v
   await writeFile(target, text);
 }
 
-function summaryLine(parsed: ParsedPreview, options: DriftOptions, processCwd: string): string {
+function summaryLine(sections: DriftSections, options: DriftOptions, processCwd: string): string {
   const where = [options.markdown, options.json]
     .filter((f) => f !== "-")
     .map((f) => path.relative(processCwd, f) || f);
   const files = where.length ? ` (${where.join(", ")})` : "";
-  if (parsed.clean) return `drift: stack ${options.stack}: no drift${files}`;
-  const nodes = Object.keys(parsed.nodes).sort();
-  return `drift: stack ${options.stack}: ${parsed.changeCount} change${parsed.changeCount === 1 ? "" : "s"} on ${nodes.join(", ")}${files}`;
+  const parts: string[] = [];
+  const list = (nodes: Record<string, unknown>) => Object.keys(nodes).sort().join(", ");
+  const n = (count: number) => `${count} change${count === 1 ? "" : "s"}`;
+  if (sections.drift.changeCount > 0) parts.push(`drift: ${n(sections.drift.changeCount)} on ${list(sections.drift.nodes)}`);
+  if (sections.pullRequest && sections.pullRequest.changeCount > 0) {
+    parts.push(`this pull request: ${n(sections.pullRequest.changeCount)} on ${list(sections.pullRequest.nodes)}`);
+  }
+  if (sections.unverified.length > 0) {
+    const nodes = [...new Set(sections.unverified.map((u) => u.node ?? u.resource))].sort().join(", ");
+    parts.push(`could not verify ${nodes}`);
+  }
+  return `drift: stack ${options.stack}: ${parts.length ? parts.join("; ") : "no drift"}${files}`;
+}
+
+interface PulumiView {
+  parsed?: ParsedPreview;
+  failure?: string;
+}
+
+async function view(bin: string, options: DriftOptions, run: PreviewMode, env: NodeJS.ProcessEnv, io: DriftIo): Promise<PulumiView> {
+  const args = pulumiArgs(options, run);
+  // `refresh --preview-only --json` only itemises what the refresh found when it streams engine
+  // events (its summary document keeps the pre-refresh state), so ask for the stream there.
+  const childEnv = run === "refresh" ? { ...env, PULUMI_ENABLE_STREAMING_JSON_PREVIEW: "1" } : env;
+  const out = await runPulumi(bin, args, options.cwd, childEnv);
+  io.raw?.(run, out.stdout);
+  const command = `pulumi ${args.join(" ")}`;
+  if (out.code !== 0) {
+    return { failure: `\`${command}\` failed with exit code ${out.code} in ${options.cwd}. Last lines of its output:\n${stderrTail(out.stderr)}` };
+  }
+  try {
+    return { parsed: parsePreview(out.stdout, { mode: run }) };
+  } catch (err) {
+    const why = err instanceof PreviewParseError ? err.message : `could not read its output: ${(err as Error).message}`;
+    return { failure: `\`${command}\` exited 0 but ${why}\nLast lines of its stderr:\n${stderrTail(out.stderr)}` };
+  }
 }
 
 /** Runs the drift check; returns the exit code. Never throws. */
@@ -167,52 +209,33 @@ export async function runDrift(argv: string[], env: NodeJS.ProcessEnv, io: Drift
 
   let bin: string;
   try {
-    bin = env.PULUMI_BIN ? path.resolve(processCwd, env.PULUMI_BIN) : locatePulumiCli().bin;
+    bin = locatePulumiCli(env, processCwd).bin;
   } catch (err) {
     io.stderr(`drift: ${(err as Error).message}\n`);
     return EXIT_ERROR;
   }
 
-  const args = pulumiArgs(options);
-  // `refresh --preview-only --json` only itemises what the refresh found when it streams engine
-  // events (its summary document keeps the pre-refresh state), so ask for the stream there.
-  const childEnv = options.mode === "refresh" ? { ...env, PULUMI_ENABLE_STREAMING_JSON_PREVIEW: "1" } : env;
-  const run = await runPulumi(bin, args, options.cwd, childEnv);
-  const command = `pulumi ${args.join(" ")}`;
+  const refresh = await view(bin, options, "refresh", env, io);
+  const preview = options.mode === "preview" && refresh.parsed ? await view(bin, options, "preview", env, io) : undefined;
+  const failure = refresh.failure ?? preview?.failure;
+  if (failure || !refresh.parsed) {
+    io.stderr(`drift: ${failure ?? "the refresh printed nothing"}\n`);
+    return EXIT_ERROR;
+  }
 
-  let parsed: ParsedPreview | undefined;
-  let parseError: string | undefined;
+  const sections = buildSections(refresh.parsed, preview?.parsed);
+  const code = exitCodeFor(sections.verdict);
+  const markdown = renderReport(sections, { stack: options.stack });
+  const summary = buildSummary(sections, options.stack, code, new Date().toISOString());
   try {
-    parsed = parsePreview(run.stdout, { mode: options.mode });
+    await writeOutput(options.markdown, markdown, io);
+    await writeOutput(options.json, `${JSON.stringify(summary, null, 2)}\n`, io);
   } catch (err) {
-    parseError = err instanceof PreviewParseError ? err.message : `could not read its output: ${(err as Error).message}`;
-  }
-
-  if (parsed) {
-    const markdown = renderReport(parsed, { stack: options.stack });
-    const summary = buildSummary(parsed, options.stack, new Date().toISOString());
-    try {
-      await writeOutput(options.markdown, markdown, io);
-      await writeOutput(options.json, `${JSON.stringify(summary, null, 2)}\n`, io);
-    } catch (err) {
-      io.stderr(`drift: could not write the report: ${(err as Error).message}; check that the directory is writable.\n`);
-      return EXIT_ERROR;
-    }
-  }
-
-  if (run.code !== 0) {
-    io.stderr(
-      `drift: \`${command}\` failed with exit code ${run.code} in ${options.cwd}` +
-        `${parsed ? " (its partial report was written)" : ""}. Last lines of its output:\n${stderrTail(run.stderr)}\n`,
-    );
+    io.stderr(`drift: could not write the report: ${(err as Error).message}; check that the directory is writable.\n`);
     return EXIT_ERROR;
   }
-  if (!parsed) {
-    io.stderr(`drift: \`${command}\` exited 0 but ${parseError}\nLast lines of its stderr:\n${stderrTail(run.stderr)}\n`);
-    return EXIT_ERROR;
-  }
-  log(`${summaryLine(parsed, options, processCwd)}\n`);
-  return parsed.clean ? EXIT_CLEAN : EXIT_DRIFT;
+  log(`${summaryLine(sections, options, processCwd)}\n`);
+  return code;
 }
 
 if (require.main === module) {

@@ -164,28 +164,8 @@ export const CONSEQUENCE_RULES: readonly ConsequenceRule[] = [
   },
 
   // Live read-back of the node
-  {
-    id: "node-cluster-unreachable",
-    type: READBACK_TYPE,
-    on: ["update"],
-    properties: ["reachable.kube"],
-    when: (v) => v.now === "false",
-    consequence: (v) => `The cluster API did not answer for ${v.node} — this is the incident's own symptom; check the node's address first.`,
-    recovery: (v) =>
-      `Check the node's address on its console (\`ip -4 addr\`) and its reservation in MAAS; if it is on a pool address, run \`pulumi up\`, ` +
-      `renew the lease (${RENEW}) and restart K3s. Then run the drift check again; ${v.node}'s last known values are shown meanwhile.`,
-  },
-  {
-    id: "node-agent-unreachable",
-    type: READBACK_TYPE,
-    on: ["update"],
-    properties: ["reachable.proxmox"],
-    when: (v) => v.now === "false",
-    consequence: (v) =>
-      `Proxmox could not report ${v.node}'s address (guest agent not running, or the API refused or did not answer), so the VM's real address is unknown.`,
-    recovery: () =>
-      "Start the guest agent in the VM (`systemctl start qemu-guest-agent`), check the API token's VM.Monitor permission, and run the drift check again.",
-  },
+  // A source that did not answer (cluster down, no agent, no RBAC) is not a change any more:
+  // the report lists it under "Could not verify" with the provider's reason and fix.
   {
     id: "node-pool-address",
     type: READBACK_TYPE,
@@ -228,7 +208,9 @@ export const CONSEQUENCE_RULES: readonly ConsequenceRule[] = [
     consequence: (v) =>
       `flannel on ${v.node} uses ${v.now === "(none)" ? "whatever interface has the default route" : v.now} instead of ${v.wanted}: after ` +
       "an address change pod traffic and CoreDNS break (seed 004: 6,812 restarts).",
-    recovery: (v) => `Pin \`flannel-iface: ${v.wanted}\` (\`pulumi up\` rewrites the K3s config) and restart K3s on the node (\`systemctl restart k3s\`).`,
+    recovery: (v) =>
+      `Run \`pulumi up\`: for a node with an \`ssh\` block it writes \`flannel-iface: ${v.wanted}\` to the node's config.yaml and restarts K3s ` +
+      "(servers one at a time); without one, set it in /etc/rancher/k3s/config.yaml on the node and `systemctl restart k3s`.",
   },
   {
     id: "node-flannel-public-ip",
@@ -262,7 +244,7 @@ export const CONSEQUENCE_RULES: readonly ConsequenceRule[] = [
     properties: ["nodeIp", "node-ip"],
     when: (v) => !(isServer(v.desired) || isServer(v.live)),
     consequence: (v) => `K3s on ${v.node} moves from node-ip ${v.now} to ${v.wanted}; it re-registers with the new address after a restart.`,
-    recovery: () => "After `pulumi up`, restart the agent on the node (`systemctl restart k3s-agent`).",
+    recovery: () => "`pulumi up` writes the node's config.yaml over SSH, restarts `k3s-agent` and waits until the node is Ready on the new address.",
   },
   {
     id: "k3s-flannel-iface",
@@ -270,14 +252,24 @@ export const CONSEQUENCE_RULES: readonly ConsequenceRule[] = [
     on: ["update"],
     properties: ["flannelIface", "flannel-iface"],
     consequence: (v) => `flannel on ${v.node} moves from interface ${v.now} to ${v.wanted} once K3s restarts.`,
-    recovery: () => "After `pulumi up`, restart K3s on the node (`systemctl restart k3s`, or `k3s-agent` on an agent).",
+    recovery: () => "`pulumi up` writes the node's config.yaml over SSH and restarts K3s (`k3s`, or `k3s-agent` on an agent), servers one at a time.",
+  },
+  {
+    id: "k3s-overridden",
+    type: K3S_CONFIG_TYPE,
+    on: ["update"],
+    properties: ["overrides"],
+    consequence: (v) =>
+      `Something on ${v.node} overrides the config.yaml this stack writes, so K3s does not run with the declared settings: ${v.now}.`,
+    recovery: () => "Apply the fix named above on the node; `pulumi up` refuses to write config.yaml until nothing overrides it.",
   },
   {
     id: "k3s-create-only",
     type: K3S_CONFIG_TYPE,
     on: ["replace"],
     consequence: (v) =>
-      `A K3s setting that only applies when the node first joins changed (${v.replaceReasons.join(", ") || "see the table"}): the node will be rebuilt and rejoin the cluster.`,
+      `A K3s setting that only applies when the node first joins changed (${v.replaceReasons.join(", ") || "see the table"}): nothing rebuilds the node; ` +
+      "`pulumi up` refuses the change on a joined node (the error gives the runbook) unless the node opts in with `rejoin: true` after K3s was uninstalled.",
     recovery: rebuildFirst,
   },
 

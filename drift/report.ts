@@ -3,15 +3,18 @@
  * parsed preview always renders the same bytes (no clock, no environment), which is what the
  * golden tests pin down.
  *
- * Layout: a verdict title, the change summary, then one section per node with a table of
- * resource / op / property / before → after and, under it, what each addressing change means and
- * how to recover (drift/consequences.ts); then diagnostics; then a hidden marker the PR workflow
+ * Layout: a verdict title; "Drift since the last deployment" and (for a pull request) "What this
+ * pull request changes" (drift/sections.ts), each with its change summary and one block per node:
+ * a table of resource / op / property / before → after and, under it, what each addressing change
+ * means and how to recover (drift/consequences.ts); then "Could not verify" (sources that did
+ * not answer, with the fix); then diagnostics; then a hidden marker the PR workflow
  * uses to update its one comment instead of adding a new one each push. Everything printed has
  * been masked by the parser; the final text is masked once more, and trimmed to fit a GitHub
  * comment (65,536 characters).
  */
 import { consequencesFor } from "./consequences";
-import { STACK_GROUP, type ParsedPreview, type PropertyChange, type ResourceChange } from "./preview-json";
+import { STACK_GROUP, type AddressRange, type PropertyChange, type ResourceChange, type UnverifiedSource } from "./preview-json";
+import type { ChangeSection, DriftSections } from "./sections";
 import { maskSecrets } from "./secret-mask";
 
 /** Hidden marker that identifies the report comment for create-or-update. */
@@ -123,16 +126,16 @@ function propertyRows(change: ResourceChange): string[] {
   return rows;
 }
 
-function nodeSection(node: string, changes: ResourceChange[], parsed: ParsedPreview): string[] {
+function nodeSection(node: string, changes: ResourceChange[], range: AddressRange | null): string[] {
   const title = node === STACK_GROUP ? "Other resources" : `Node ${code(node)}`;
   const lines = [
-    `### ${title} — ${plural(changes.length, "change")}`,
+    `#### ${title} — ${plural(changes.length, "change")}`,
     "",
     "| Resource | Operation | Property | Before → after |",
     "|---|---|---|---|",
     ...changes.flatMap(propertyRows),
   ];
-  const consequences = changes.flatMap((c) => consequencesFor(c, parsed.dynamicRange).map((q) => ({ change: c, q })));
+  const consequences = changes.flatMap((c) => consequencesFor(c, range).map((q) => ({ change: c, q })));
   if (consequences.length) {
     lines.push("", "**What this means and how to recover**", "");
     for (const { change, q } of consequences) {
@@ -142,8 +145,41 @@ function nodeSection(node: string, changes: ResourceChange[], parsed: ParsedPrev
   return lines;
 }
 
-function diagnosticsSection(parsed: ParsedPreview): string[] {
-  const shown = parsed.diagnostics.filter((d) => d.severity === "error" || d.severity === "warning");
+function changeSection(section: ChangeSection, range: AddressRange | null): string[] {
+  const lines = [...summaryTable(section.changeSummary), ""];
+  for (const node of Object.keys(section.nodes).sort(nodeOrder)) lines.push(...nodeSection(node, section.nodes[node]!, range), "");
+  return lines;
+}
+
+function unverifiedSection(unverified: readonly UnverifiedSource[]): string[] {
+  if (unverified.length === 0) return [];
+  const lines = [
+    `### ❔ Could not verify — ${plural(unverified.length, "source")}`,
+    "",
+    "_Not drift: these sources did not answer, so their fields were not compared (their last known values stay in state). Everything else was checked._",
+    "",
+  ];
+  const byNode = [...unverified].sort((a, b) => nodeOrder(a.node ?? STACK_GROUP, b.node ?? STACK_GROUP));
+  for (const u of byNode) {
+    const where = u.node ? `Node ${code(u.node)}` : code(u.resource);
+    lines.push(`- ${where} (${code(u.resource)}, ${SOURCE_LABELS[u.source] ?? u.source}): ${u.reason}.`, `  - **Fix:** ${u.fix}.`);
+  }
+  return lines;
+}
+
+const SOURCE_LABELS: Record<string, string> = { kube: "cluster API", proxmox: "Proxmox guest agent" };
+
+function diagnosticsSection(sections: DriftSections): string[] {
+  // Warnings about unverified sources are already listed above, with their fix.
+  const covered = new Set(sections.unverified.map((u) => u.urn));
+  const seen = new Set<string>();
+  const shown = sections.runs
+    .flatMap((r) => r.diagnostics)
+    .filter((d) => d.severity === "error" || (d.severity === "warning" && !(d.urn && covered.has(d.urn))))
+    .filter((d) => {
+      const key = `${d.severity}|${d.urn ?? ""}|${d.message}`;
+      return seen.has(key) ? false : (seen.add(key), true);
+    });
   if (shown.length === 0) return [];
   const lines = ["### Diagnostics", ""];
   for (const d of shown) {
@@ -174,35 +210,61 @@ function trimToFit(body: string, tail: string, max: number): string {
   return cut + note + tail;
 }
 
-/** Renders the Markdown report for `parsed`. */
-export function renderReport(parsed: ParsedPreview, options: RenderOptions): string {
+function title(sections: DriftSections, stack: string): string {
+  const drift = sections.drift.changeCount;
+  const pr = sections.pullRequest?.changeCount ?? 0;
+  const parts: string[] = [];
+  if (drift > 0) parts.push(`${plural(drift, "change")} drifted since the last deployment`);
+  if (pr > 0) parts.push(`${plural(pr, "change")} in this pull request`);
+  if (sections.unverified.length > 0) parts.push(`${plural(sections.unverified.length, "source")} could not be verified`);
+  const icon = drift > 0 ? "⚠️" : pr > 0 ? "📝" : sections.unverified.length > 0 ? "❔" : "✅";
+  if (parts.length === 0) return `## ${icon} No drift and no changes on stack ${stack}`;
+  return `## ${icon} Stack ${stack}: ${parts.join(", ")}`;
+}
+
+/** Renders the Markdown report for the two sections. */
+export function renderReport(sections: DriftSections, options: RenderOptions): string {
   const stack = code(options.stack);
-  const verdict = parsed.clean
-    ? `## ✅ No drift on stack ${stack}`
-    : `## ⚠️ ${plural(parsed.changeCount, "change")} on stack ${stack}`;
-  const how =
-    parsed.mode === "refresh"
-      ? "_`pulumi refresh --preview-only`: what MAAS, Proxmox and the cluster report now (before), and what the last deployment set (after), which `pulumi up` restores._"
-      : "_`pulumi preview --refresh`: what MAAS, Proxmox and the cluster report now (before), and what `pulumi up` would make it (after)._";
-  const lines: string[] = [verdict, "", how, ""];
-  if (parsed.clean) {
-    lines.push("MAAS reservations, VMs, K3s settings and the nodes' live addresses all match the declaration.", "");
+  const range = sections.runs.find((r) => r.dynamicRange)?.dynamicRange ?? null;
+  const lines: string[] = [title(sections, stack), ""];
+  if (sections.runs.some((r) => r.maybeCorrupt)) {
+    lines.push("> ⚠️ Pulumi flagged this run as **maybe corrupt** (an earlier operation was interrupted); check `pulumi stack export` before running `pulumi up`.", "");
   }
-  lines.push(...summaryTable(parsed.changeSummary), "");
-  if (parsed.maybeCorrupt) {
-    lines.push("> ⚠️ Pulumi flagged this preview as **maybe corrupt** (an earlier operation was interrupted); check `pulumi stack export` before running `pulumi up`.", "");
-  }
-  const listed = parsed.changes.length;
-  if (parsed.changeCount > listed) {
+
+  lines.push(
+    "### Drift since the last deployment",
+    "",
+    "_`pulumi refresh --preview-only`: what MAAS, Proxmox and the nodes report now (before), against what the last `pulumi up` set (after); `pulumi up` restores it._",
+    "",
+  );
+  if (sections.drift.changeCount === 0) {
     lines.push(
-      `> ℹ️ Pulumi counted ${plural(parsed.changeCount - listed, "change")} that its JSON output does not itemise` +
-        (parsed.mode === "refresh" ? " (`refresh --preview-only --json` itemises only when streaming; `npm run drift -- --refresh-only` asks for that)." : "."),
+      sections.unverified.length
+        ? "No drift in what could be checked: MAAS reservations, VMs, K3s settings and the nodes that answered match the last deployment."
+        : "No drift: MAAS reservations, VMs, K3s settings and the nodes' live addresses match the last deployment.",
       "",
     );
+  } else {
+    lines.push(...changeSection(sections.drift, range));
   }
-  const nodes = Object.keys(parsed.nodes).sort(nodeOrder);
-  for (const node of nodes) lines.push(...nodeSection(node, parsed.nodes[node]!, parsed), "");
-  const diag = diagnosticsSection(parsed);
+  const refreshRun = sections.runs[0]!;
+  if (refreshRun.changeCount > refreshRun.changes.length) {
+    lines.push(`> ℹ️ Pulumi counted ${plural(refreshRun.changeCount - refreshRun.changes.length, "change")} that its JSON output does not itemise.`, "");
+  }
+
+  if (sections.pullRequest) {
+    lines.push(
+      "### What this pull request changes",
+      "",
+      "_`pulumi preview --refresh`: the program against the refreshed state (before → after `pulumi up`); changes that only undo the drift above are not repeated._",
+      "",
+    );
+    if (sections.pullRequest.changeCount === 0) lines.push("The program declares what was last deployed: `pulumi up` changes nothing beyond repairing the drift above.", "");
+    else lines.push(...changeSection(sections.pullRequest, range));
+  }
+
+  lines.push(...unverifiedSection(sections.unverified), "");
+  const diag = diagnosticsSection(sections);
   if (diag.length) lines.push(...diag, "");
   const body = maskSecrets(lines.join("\n").replace(/\n{3,}/g, "\n\n"));
   return trimToFit(body, `\n${REPORT_MARKER}\n`, options.maxChars ?? MAX_REPORT_CHARS);

@@ -1,9 +1,11 @@
 /**
  * The machine-readable twin of the Markdown report (`--json <file>`): what CI steps and scripts
- * read to decide what to do, with the same per-node grouping, values and consequence texts.
+ * read to decide what to do, with the same two sections, per-node grouping, values and
+ * consequence texts, the unverified sources, and the exit code the command returns.
  */
 import { consequencesFor } from "./consequences";
-import type { ParsedPreview } from "./preview-json";
+import type { AddressRange, ResourceChange, UnverifiedSource } from "./preview-json";
+import type { ChangeSection, DriftSections, Verdict } from "./sections";
 
 export interface DriftSummaryProperty {
   path: string;
@@ -29,47 +31,68 @@ export interface DriftSummaryChange {
   recovery?: string;
 }
 
-export interface DriftSummary {
-  stack: string;
-  mode: ParsedPreview["mode"];
-  clean: boolean;
+export interface DriftSummarySection {
   changeCount: number;
   changeSummary: Record<string, number>;
   /** Per node; stack-level resources under "(stack)". */
   nodes: Record<string, DriftSummaryChange[]>;
+}
+
+export interface DriftSummary {
+  stack: string;
+  /** "pull-request": both sections; "refresh-only": drift only. */
+  mode: "pull-request" | "refresh-only";
+  verdict: Verdict;
+  /** What `npm run drift` exits with (drift/exit-codes.ts). */
+  exitCode: number;
+  /** True when nothing drifted, nothing changes and every source was verified. */
+  clean: boolean;
+  /** Drift since the last deployment (`pulumi refresh --preview-only`). */
+  drift: DriftSummarySection;
+  /** What this pull request changes (`pulumi preview --refresh` minus the drift repairs); null in refresh-only mode. */
+  pullRequest: DriftSummarySection | null;
+  /** Sources that could not be asked: not drift. */
+  unverified: Array<Omit<UnverifiedSource, "urn">>;
   diagnostics: Array<{ severity: string; message: string; urn?: string; node: string | null }>;
   generatedAt: string;
 }
 
-export function buildSummary(parsed: ParsedPreview, stack: string, generatedAt: string): DriftSummary {
-  const nodes: Record<string, DriftSummaryChange[]> = {};
-  for (const [node, changes] of Object.entries(parsed.nodes)) {
-    nodes[node] = changes.map((c) => {
-      const out: DriftSummaryChange = {
-        resource: c.name,
-        type: c.type,
-        op: c.op,
-        missing: c.missing,
-        replaceReasons: c.replaceReasons,
-        properties: c.properties.map((p) => ({ path: p.path, before: p.before, after: p.after })),
-      };
-      const consequences = consequencesFor(c, parsed.dynamicRange);
-      if (consequences.length) {
-        out.rules = consequences.map((q) => q.rule);
-        out.consequence = consequences.map((q) => q.consequence).join("\n");
-        out.recovery = consequences.map((q) => q.recovery).join("\n");
-      }
-      return out;
-    });
+function summaryChange(c: ResourceChange, range: AddressRange | null): DriftSummaryChange {
+  const out: DriftSummaryChange = {
+    resource: c.name,
+    type: c.type,
+    op: c.op,
+    missing: c.missing,
+    replaceReasons: c.replaceReasons,
+    properties: c.properties.map((p) => ({ path: p.path, before: p.before, after: p.after })),
+  };
+  const consequences = consequencesFor(c, range);
+  if (consequences.length) {
+    out.rules = consequences.map((q) => q.rule);
+    out.consequence = consequences.map((q) => q.consequence).join("\n");
+    out.recovery = consequences.map((q) => q.recovery).join("\n");
   }
+  return out;
+}
+
+function summarySection(section: ChangeSection, range: AddressRange | null): DriftSummarySection {
+  const nodes: Record<string, DriftSummaryChange[]> = {};
+  for (const [node, changes] of Object.entries(section.nodes)) nodes[node] = changes.map((c) => summaryChange(c, range));
+  return { changeCount: section.changeCount, changeSummary: section.changeSummary, nodes };
+}
+
+export function buildSummary(sections: DriftSections, stack: string, exitCode: number, generatedAt: string): DriftSummary {
+  const range = sections.runs.find((r) => r.dynamicRange)?.dynamicRange ?? null;
   return {
     stack,
-    mode: parsed.mode,
-    clean: parsed.clean,
-    changeCount: parsed.changeCount,
-    changeSummary: parsed.changeSummary,
-    nodes,
-    diagnostics: parsed.diagnostics.filter((d) => d.severity === "error" || d.severity === "warning"),
+    mode: sections.pullRequest ? "pull-request" : "refresh-only",
+    verdict: sections.verdict,
+    exitCode,
+    clean: sections.verdict === "clean",
+    drift: summarySection(sections.drift, range),
+    pullRequest: sections.pullRequest ? summarySection(sections.pullRequest, range) : null,
+    unverified: sections.unverified.map(({ urn: _urn, ...u }) => u),
+    diagnostics: sections.runs.flatMap((r) => r.diagnostics).filter((d) => d.severity === "error" || d.severity === "warning"),
     generatedAt,
   };
 }

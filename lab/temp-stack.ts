@@ -14,6 +14,7 @@ import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
 import { locatePulumiCli, type PulumiCli } from "../drift/pulumi-cli";
+import { installLabProxmoxPlugin } from "./proxmox/plugin";
 
 /** The repository root, from the source file (lab/) or its compiled copy (dist/lab/). */
 export const repoRoot = path.basename(path.resolve(__dirname, "..")) === "dist" ? path.resolve(__dirname, "../..") : path.resolve(__dirname, "..");
@@ -32,6 +33,18 @@ export interface TempStackOptions {
   config?: Record<string, ConfigInput>;
   /** Extra environment for every CLI run (and so for the program and dynamic providers). */
   env?: Record<string, string>;
+  /** Install the lab stand-in of the proxmoxve plugin into this stack's PULUMI_HOME (lab/proxmox/plugin.ts). */
+  proxmoxPlugin?: boolean;
+  /** Provider plugins to install into the stack's PULUMI_HOME (linked, not copied); nothing is
+   *  downloaded, so a program that needs a plugin not listed here fails. */
+  plugins?: TempStackPlugin[];
+}
+
+/** A locally built plugin binary, installed as `plugins/resource-<name>-v<version>/pulumi-resource-<name>`. */
+export interface TempStackPlugin {
+  name: string;
+  version: string;
+  binary: string;
 }
 
 export interface CliResult { code: number; stdout: string; stderr: string }
@@ -78,6 +91,12 @@ export async function createTempStack(opts: TempStackOptions = {}): Promise<Temp
   const home = path.join(base, "pulumi-home");
   const state = path.join(base, "state");
   await Promise.all([mkdir(workDir), mkdir(home), mkdir(state)]);
+  if (opts.proxmoxPlugin) await installLabProxmoxPlugin(home, repoRoot);
+  for (const plugin of opts.plugins ?? []) {
+    const dir = path.join(home, "plugins", `resource-${plugin.name}-v${plugin.version}`);
+    await mkdir(dir, { recursive: true });
+    await symlink(plugin.binary, path.join(dir, `pulumi-resource-${plugin.name}`));
+  }
 
   const project = parse(await readFile(path.join(repoRoot, "Pulumi.yaml"), "utf8")) as Record<string, unknown>;
   if (opts.project) project.name = opts.project;
@@ -95,10 +114,16 @@ export async function createTempStack(opts: TempStackOptions = {}): Promise<Temp
     PULUMI_CONFIG_PASSPHRASE: passphrase,
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    // With plugins listed, exactly those: never a pulumi-resource-<name> that happens to be on PATH.
+    ...(opts.plugins?.length ? { PULUMI_IGNORE_AMBIENT_PLUGINS: "true" } : {}),
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "false",
     ...opts.env,
   };
-  const pulumiCommand = await PulumiCommand.get({ root: cli.root });
+  // PulumiCommand wants `<root>/bin/pulumi`; the CLI may live anywhere (PATH, PULUMI_BIN), so link it.
+  const cliRoot = path.join(base, "cli");
+  await mkdir(path.join(cliRoot, "bin"), { recursive: true });
+  await symlink(cli.bin, path.join(cliRoot, "bin", "pulumi"));
+  const pulumiCommand = await PulumiCommand.get({ root: cliRoot });
   const stackName = opts.stack ?? "test";
   const stack = await LocalWorkspace.createStack(
     { stackName, workDir },

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Makes the Pulumi CLI and Node.js language host that match the @pulumi/pulumi
-# version in the lockfile available to the tests, the lab and the drift command.
+# Makes a Pulumi CLI and Node.js language host available to the tests, the lab and
+# the drift command. Any official Pulumi CLI of a compatible version is used as it
+# is (the range is drift/pulumi-cli.ts's: >= @pulumi/pulumi in the lockfile, < 4.0.0);
+# the project builds its own only when none is installed.
 #
-# Order: an existing build in the cache → a `pulumi` on PATH whose version
-# matches (linked into the cache) → a build from the Go module proxy. Binaries
-# live outside the repository (never committed) under
+# Order (the same as drift/pulumi-cli.ts): PULUMI_BIN → a compatible `pulumi` on
+# PATH with its language host beside it → an existing build in the cache → a build
+# of the lockfile's version from the Go module proxy. Builds live outside the
+# repository (never committed) under
 #   ${HOMELAB_PULUMI_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/homelab-ipam}/pulumi-v<version>/bin
 # and the Go module and build caches make the next build of a new version fast.
 # Prints the bin directory as its last line. Fails loudly; never skips.
@@ -37,26 +40,32 @@ install_dynamic_plugin() {
 exec 9>"$root/.lock"
 flock 9  # one build at a time, also across parallel test runs
 
+# An installed CLI: compatible (checked by the compiled drift/pulumi-cli.js) and complete.
+installed_ok() { # $1 = pulumi binary
+  [ -f dist/drift/pulumi-cli.js ] || die "dist/ is missing: run 'npm run build' first (the version check is compiled TypeScript)."
+  local real dir; real=$(readlink -f "$1"); dir=$(dirname "$real")
+  node dist/drift/pulumi-cli.js check "$real" || return 1
+  for f in pulumi-language-nodejs pulumi-resource-pulumi-nodejs; do
+    [ -x "$dir/$f" ] || command -v "$f" >/dev/null || { log "$real has no $f beside it or on PATH"; return 1; }
+  done
+}
+if [ -n "${PULUMI_BIN:-}" ]; then
+  installed_ok "$PULUMI_BIN" || die "PULUMI_BIN=$PULUMI_BIN cannot be used (see above); unset it or point it at a compatible Pulumi CLI."
+  log "using PULUMI_BIN=$PULUMI_BIN"
+  dirname "$(readlink -f "$PULUMI_BIN")"; exit 0
+fi
+if path_cli=$(command -v pulumi 2>/dev/null) && installed_ok "$path_cli"; then
+  log "using the installed Pulumi CLI $(PULUMI_SKIP_UPDATE_CHECK=true "$path_cli" version) ($(readlink -f "$path_cli"))"
+  dirname "$(readlink -f "$path_cli")"; exit 0
+fi
+
 if have_version "$bin/pulumi" && [ -x "$bin/pulumi-language-nodejs" ]; then
   install_dynamic_plugin
-  log "using cached Pulumi CLI v$version at $bin"
+  log "using the project's build of Pulumi CLI v$version at $bin"
   echo "$bin"; exit 0
 fi
 
-if path_cli=$(command -v pulumi 2>/dev/null) && have_version "$path_cli"; then
-  real=$(readlink -f "$path_cli"); dir=$(dirname "$real")
-  if [ -x "$dir/pulumi-language-nodejs" ]; then
-    mkdir -p "$bin"
-    ln -sf "$real" "$bin/pulumi"
-    ln -sf "$dir/pulumi-language-nodejs" "$bin/pulumi-language-nodejs"
-    install_dynamic_plugin
-    log "using pulumi v$version from PATH ($real)"
-    echo "$bin"; exit 0
-  fi
-  log "pulumi on PATH is v$version but has no pulumi-language-nodejs beside it; building instead"
-fi
-
-command -v go >/dev/null || die "Go is needed to build the Pulumi CLI v$version (apt-get install golang or use /usr/local/go) and none is on PATH."
+command -v go >/dev/null || die "no compatible Pulumi CLI is installed (install one: https://www.pulumi.com/docs/install/, or set PULUMI_BIN), and Go, needed to build v$version, is not on PATH."
 
 log "building Pulumi CLI v$version and the Node.js language host from the Go module proxy"
 log "(cold: several minutes on 2 cores; later runs reuse $bin and the Go caches)"

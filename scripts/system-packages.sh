@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests run for real: OpenSSH's server (the lab's nodes are real
-# sshd processes on loopback) and Prometheus (promtool evaluates the alert rules).
+# sshd processes on loopback), Prometheus (promtool evaluates the alert rules) and the openssl CLI
+# (the Proxmox simulator's throwaway HTTPS certificate).
 # Versions are Debian 12's; a point release that Debian replaced (a security update) is accepted,
 # another major version is refused, because the tests were written against these.
 # Needs root (CI and the dev machines run as root). Idempotent: installs only what is missing.
@@ -12,6 +13,7 @@ log() { printf '[system-packages] %s\n' "$*" >&2; }
 wanted=(
   "openssh-server /usr/sbin/sshd 1:9.2p1"
   "prometheus     /usr/bin/promtool 2.42.0"
+  "openssl        /usr/bin/openssl 3.0."   # the Proxmox simulator's throwaway HTTPS certificate (lab/proxmox/tls.ts)
 )
 
 missing=()

@@ -21,10 +21,17 @@ export interface SimNode {
   role?: "server" | "agent";
   /** Adds --cluster-init to node-args (the first embedded-etcd server). */
   clusterInit?: boolean;
+  /**
+   * False: the cluster runs with `flannel-backend: none` (another CNI), so flannel never writes
+   * its `flannel.alpha.coreos.com/*` annotations (ref/k3s.md: flannel-backend). Default true.
+   */
+  flannel?: boolean;
+  /** The Ready condition; default true. False while K3s restarts (lab/node machines set it). */
+  ready?: boolean;
 }
 
 /** The fields a test may change on a running simulator. */
-export type SimNodePatch = Partial<Pick<SimNode, "internalIp" | "nodeIp" | "flannelIface" | "flannelPublicIp">>;
+export type SimNodePatch = Partial<Pick<SimNode, "internalIp" | "nodeIp" | "flannelIface" | "flannelPublicIp" | "ready">>;
 
 /** Fully defaulted node. */
 export type ResolvedSimNode = Required<Omit<SimNode, "nodeIp" | "flannelIface">> & {
@@ -43,6 +50,8 @@ export function resolveSimNode(node: SimNode, index: number): ResolvedSimNode {
     flannelPublicIp: node.flannelPublicIp ?? node.internalIp,
     role: node.role ?? "server",
     clusterInit: node.clusterInit ?? false,
+    flannel: node.flannel ?? true,
+    ready: node.ready ?? true,
     index,
   };
 }
@@ -53,6 +62,7 @@ export function nodeArgsAnnotation(node: ResolvedSimNode): string {
   if (node.clusterInit) args.push("--cluster-init");
   if (node.nodeIp !== null) args.push("--node-ip", node.nodeIp);
   if (node.flannelIface !== null) args.push("--flannel-iface", node.flannelIface);
+  if (!node.flannel) args.push("--flannel-backend", "none");
   // K3s masks secrets in this annotation; a real server shows the token as asterisks.
   args.push("--token", "********");
   if (node.role === "server") args.push("--write-kubeconfig-mode", "0644");
@@ -90,10 +100,14 @@ export function nodeObject(node: ResolvedSimNode, resourceVersion: number): Reco
       labels,
       annotations: {
         "alpha.kubernetes.io/provided-node-ip": node.nodeIp ?? node.internalIp,
-        "flannel.alpha.coreos.com/backend-data": JSON.stringify({ VNI: 1, VtepMAC: vtepMac }),
-        "flannel.alpha.coreos.com/backend-type": "vxlan",
-        "flannel.alpha.coreos.com/kube-subnet-manager": "true",
-        "flannel.alpha.coreos.com/public-ip": node.flannelPublicIp,
+        ...(node.flannel
+          ? {
+              "flannel.alpha.coreos.com/backend-data": JSON.stringify({ VNI: 1, VtepMAC: vtepMac }),
+              "flannel.alpha.coreos.com/backend-type": "vxlan",
+              "flannel.alpha.coreos.com/kube-subnet-manager": "true",
+              "flannel.alpha.coreos.com/public-ip": node.flannelPublicIp,
+            }
+          : {}),
         "k3s.io/hostname": node.name,
         "k3s.io/internal-ip": node.internalIp,
         "k3s.io/node-args": nodeArgsAnnotation(node),
@@ -116,11 +130,11 @@ export function nodeObject(node: ResolvedSimNode, resourceVersion: number): Reco
       conditions: [
         {
           type: "Ready",
-          status: "True",
+          status: node.ready ? "True" : "False",
           lastHeartbeatTime: CREATED,
           lastTransitionTime: CREATED,
-          reason: "KubeletReady",
-          message: "kubelet is posting ready status",
+          reason: node.ready ? "KubeletReady" : "KubeletNotReady",
+          message: node.ready ? "kubelet is posting ready status" : "container runtime network not ready: NetworkReady=false",
         },
       ],
       daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },

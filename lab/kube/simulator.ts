@@ -2,6 +2,11 @@
  * A loopback-only stand-in for the K3s cluster API, just enough for the read-back: `GET
  * /api/v1/nodes` and `GET /api/v1/nodes/<name>` with realistic Node objects, bearer-token auth
  * (401 without it), 404 for unknown nodes, and an outage switch (connections refused, or 503).
+ * A second, *unprivileged* token authenticates but has no RBAC rule for nodes, so every node
+ * request gets the API server's 403 Forbidden Status (the RBAC authorizer's message shape:
+ * `nodes "<name>" is forbidden: User "<user>" cannot get resource "nodes" in API group "" at the
+ * cluster scope`, as kube-apiserver with `--authorization-mode=RBAC`, ref/kubernetes-build.md,
+ * answers a user without a ClusterRole for nodes).
  * Tests, engine tests and `npm run lab` share it; it imports nothing from a test framework.
  */
 import { randomBytes } from "node:crypto";
@@ -15,6 +20,9 @@ export interface KubeSimOptions {
   token?: string;
   nodes?: SimNode[];
 }
+
+/** The user name the unprivileged token authenticates as (it appears in the 403 message). */
+export const UNPRIVILEGED_USER = "system:serviceaccount:default:no-node-rbac";
 
 /** How an unreachable API behaves: "refuse" closes the port, "unavailable" answers 503. */
 export type KubeOutage = "refuse" | "unavailable";
@@ -33,6 +41,9 @@ export interface KubeSimulator {
   token: string;
   /** kubeconfig YAML for this server and token. */
   kubeconfig: string;
+  /** A token that authenticates as UNPRIVILEGED_USER but may not read nodes (403), and its kubeconfig. */
+  unprivilegedToken: string;
+  unprivilegedKubeconfig: string;
   /** Changes a node's reported addressing; creates the node when `internalIp` is given for an unknown name. */
   setNode(name: string, patch: SimNodePatch): void;
   removeNode(name: string): void;
@@ -54,6 +65,7 @@ function send(res: ServerResponse, status: number, body: unknown): number {
 
 export async function startKubeSimulator(options: KubeSimOptions = {}): Promise<KubeSimulator> {
   const token = options.token ?? `sim-${randomBytes(24).toString("hex")}`;
+  const unprivilegedToken = `sim-norbac-${randomBytes(24).toString("hex")}`;
   const nodes = new Map<string, ResolvedSimNode>();
   let nextIndex = 0;
   for (const n of options.nodes ?? []) {
@@ -70,11 +82,25 @@ export async function startKubeSimulator(options: KubeSimOptions = {}): Promise<
       return send(res, 503, statusObject(503, "ServiceUnavailable", "the server is currently unable to handle the request"));
     }
     const auth = req.headers.authorization ?? "";
-    if (auth !== `Bearer ${token}`) return send(res, 401, statusObject(401, "Unauthorized", "Unauthorized"));
+    const privileged = auth === `Bearer ${token}`;
+    if (!privileged && auth !== `Bearer ${unprivilegedToken}`) return send(res, 401, statusObject(401, "Unauthorized", "Unauthorized"));
     if (req.method !== "GET") {
       return send(res, 405, statusObject(405, "MethodNotAllowed", `the server does not allow this method on the requested resource`));
     }
     const path = new URL(req.url ?? "/", "http://sim").pathname;
+    if (!privileged && (path === "/api/v1/nodes" || path.startsWith("/api/v1/nodes/"))) {
+      const name = path === "/api/v1/nodes" ? undefined : decodeURIComponent(path.slice("/api/v1/nodes/".length));
+      const what = name === undefined ? "nodes is forbidden" : `nodes "${name}" is forbidden`;
+      const verb = name === undefined ? "list" : "get";
+      return send(
+        res,
+        403,
+        statusObject(403, "Forbidden", `${what}: User "${UNPRIVILEGED_USER}" cannot ${verb} resource "nodes" in API group "" at the cluster scope`, {
+          ...(name === undefined ? {} : { name }),
+          kind: "nodes",
+        }),
+      );
+    }
     if (path === "/api/v1/nodes") {
       return send(res, 200, {
         kind: "NodeList",
@@ -94,7 +120,7 @@ export async function startKubeSimulator(options: KubeSimOptions = {}): Promise<
   };
 
   const server = createServer((req, res) => {
-    const authorized = (req.headers.authorization ?? "") === `Bearer ${token}`;
+    const authorized = [`Bearer ${token}`, `Bearer ${unprivilegedToken}`].includes(req.headers.authorization ?? "");
     const status = handle(req, res);
     log.push({ method: req.method ?? "GET", path: req.url ?? "/", status, authorized });
   });
@@ -126,6 +152,8 @@ export async function startKubeSimulator(options: KubeSimOptions = {}): Promise<
     url,
     token,
     kubeconfig: renderKubeconfig(url, token),
+    unprivilegedToken,
+    unprivilegedKubeconfig: renderKubeconfig(url, unprivilegedToken, "homelab-sim-no-rbac"),
     setNode(name, patch) {
       const current = nodes.get(name);
       if (!current) {
@@ -139,6 +167,7 @@ export async function startKubeSimulator(options: KubeSimOptions = {}): Promise<
         if (patch.nodeIp !== undefined) next.nodeIp = patch.nodeIp;
         if (patch.flannelIface !== undefined) next.flannelIface = patch.flannelIface;
         if (patch.flannelPublicIp !== undefined) next.flannelPublicIp = patch.flannelPublicIp;
+        if (patch.ready !== undefined) next.ready = patch.ready;
         nodes.set(name, next);
       }
       resourceVersion++;

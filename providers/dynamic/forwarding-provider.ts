@@ -1,38 +1,46 @@
 /**
  * Pulumi stores a dynamic provider's code in state, for every resource, twice (inputs and
- * outputs), and runs that stored copy for refresh and delete (ref/pulumi.md §1.4, §1.5.5). For
- * the MAAS provider that copy was ~118 KB: 24 MB of state for 100 reservations, which made a
- * refresh of 100 nodes twice as slow as the engine floor.
+ * outputs), and runs that stored copy for refresh and delete (ref/pulumi.md §1.4, §1.5.5). So
+ * resources register this small forwarding provider instead of their implementation (a 118 KB
+ * MAAS provider made 24 MB of state for 100 nodes).
  *
- * So resources register a ~1 KB forwarding provider instead. Each method loads the real
- * implementation from the compiled module at run time, by a path relative to the working
- * directory, which the language host and the provider host share (the program directory): the
- * checkout may move between machines, the layout does not. Two consequences, both intended:
- * refresh and delete run the installed code, so fixes reach existing resources; and state is
- * not self-contained, so the program's dist/ must be present to refresh or destroy.
+ * What it stores is a stable module id and the state-layout version (modules.ts), never a path
+ * inside dist/: at run time each method finds the project's registry through package.json's
+ * `pulumiDynamicProviders` field, walking up from the provider host's working directory (the
+ * program directory), and asks it for the implementation. So a release may move or rename
+ * provider files; refresh and delete run the installed code (fixes reach existing resources);
+ * a stale dist/ is refused before anything runs (build-freshness.ts); and the project's dist/
+ * must be present to refresh or destroy.
  */
-import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
+import { PROVIDER_MODULES } from "./modules";
 
 const METHODS = ["configure", "check", "diff", "create", "read", "update", "delete"] as const;
 
-/**
- * A provider whose methods call `exportName` of the compiled module `file` (an absolute path,
- * e.g. `require.resolve("./provider")` from the module that registers the resource).
- */
-export function forwardingProvider(file: string, exportName: string): pulumi.dynamic.ResourceProvider {
-  const impl = require(file)[exportName] as Record<string, unknown> | undefined;
-  if (!impl || typeof impl.create !== "function") throw new Error(`${file} does not export a dynamic provider named ${exportName}`);
-  const target = path.relative(process.cwd(), file);
-  // Serialized once and shared by every method below; runs in the provider host, where `require`
-  // is the loaded module's own. (Comments inside these functions would be copied into state.)
+/** The forwarder for provider `id` (a key of PROVIDER_MODULES), storing its current version. */
+export function forwardingProvider(id: string): pulumi.dynamic.ResourceProvider {
+  const entry = PROVIDER_MODULES[id];
+  if (!entry) throw new Error(`no dynamic provider module "${id}"; add it to providers/dynamic/modules.ts`);
+  const impl = require(require("node:path").join(__dirname, entry.module))[entry.exportName] as Record<string, unknown> | undefined;
+  if (!impl || typeof impl.create !== "function") throw new Error(`${entry.module} does not export a dynamic provider named ${entry.exportName}`);
+  const version = entry.version;
+  // Serialized once and shared by every method below; runs in the provider host. (Comments
+  // inside these functions would be copied into state.)
   const load = function (): Record<string, (...args: unknown[]) => unknown> {
-    const resolved = require("node:path").resolve(process.cwd(), target);
-    try {
-      return require(resolved)[exportName];
-    } catch (err) {
-      throw new Error(`cannot load the dynamic provider ${exportName} from ${resolved}: run \`npm install\` (or \`npm run build\`) in the project. ${(err as Error).message}`);
+    const nodePath = require("node:path");
+    const fs = require("node:fs");
+    let dir = process.cwd();
+    for (;;) {
+      const pkg = nodePath.join(dir, "package.json");
+      if (fs.existsSync(pkg)) {
+        const registry = JSON.parse(fs.readFileSync(pkg, "utf8")).pulumiDynamicProviders;
+        if (registry) return require(nodePath.join(dir, registry)).loadProvider(id, version);
+      }
+      const up = nodePath.dirname(dir);
+      if (up === dir) break;
+      dir = up;
     }
+    throw new Error(`cannot find the homelab-ipam project above ${process.cwd()} (no package.json with "pulumiDynamicProviders"), needed to run dynamic provider ${id}: run pulumi in the project, after \`npm ci\` (or \`npm run build\`).`);
   };
   const forwarder: Record<string, unknown> = {};
   for (const method of METHODS) {

@@ -2,7 +2,7 @@
  * K3s building blocks; they know nothing about the homelab config file.
  * - config.ts: pure K3s config (`planK3sNode`, `renderK3sConfig`, `toYaml`)
  * - cloud-init.ts: pure user-data that writes config.yaml, a root-only token file and installs K3s
- * - node-config.ts: `K3sNodeConfig`, which stores a node's settings so preview shows update vs replace
+ * - node-config/: `K3sNodeConfig`, the settings written to the node over SSH and read back from it
  */
 export {
   DEFAULT_CLUSTER_CIDR,
@@ -22,5 +22,5 @@ export {
 export type { K3sClusterInput, K3sConfigFile, K3sNodeInput, K3sNodeSettings, K3sRole } from "./config";
 export { K3S_INSTALL_SCRIPT, renderUserData } from "./cloud-init";
 export type { UserDataArgs } from "./cloud-init";
-export { K3sNodeConfig, REPLACE_FIELDS, UPDATE_FIELDS, applyHint, diffK3sSettings, nodeConfigProvider } from "./node-config";
-export type { K3sNodeConfigArgs, K3sNodeConfigState, K3sSettingsDiff } from "./node-config";
+export { CREATE_ONLY_FIELDS, K3sNodeConfig, RESTART_FIELDS, diffSettings, findOverrides, refusal, settingsFromConfigYaml } from "./node-config";
+export type { K3sNodeConfigArgs, K3sNodeConfigInputs, K3sNodeConfigState, NodeSshInputs, RestartPolicy } from "./node-config";

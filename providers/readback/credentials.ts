@@ -15,7 +15,7 @@ export const KUBECONFIG_ENV = "KUBECONFIG";
 /** Environment variable holding the Proxmox API token, as the Proxmox provider reads it too. */
 export const PROXMOX_TOKEN_ENV = "PROXMOX_VE_API_TOKEN";
 
-export type Credential = { ok: true; value: string; source: string } | { ok: false; reason: string };
+export type Credential = { ok: true; value: string; source: string } | { ok: false; reason: string; fix: string };
 
 function fromConfig(config: ConfigSource | undefined, key: string): string | undefined {
   try {
@@ -40,8 +40,9 @@ export function kubeconfigText(config: ConfigSource | undefined, configKey: stri
   }
   return {
     ok: false,
-    reason:
-      `no kubeconfig: set the secret stack config ${configKey} ` +
+    reason: `no kubeconfig: neither the secret stack config ${configKey} nor ${KUBECONFIG_ENV} gives one`,
+    fix:
+      `set the secret stack config ${configKey} ` +
       `(pulumi config set --secret ${configKey} "$(cat /etc/rancher/k3s/k3s.yaml)") or point ${KUBECONFIG_ENV} at a readable file`,
   };
 }
@@ -54,8 +55,7 @@ export function proxmoxToken(config: ConfigSource | undefined, tokenConfigKey: s
   if (fromEnv) return { ok: true, value: fromEnv, source: PROXMOX_TOKEN_ENV };
   return {
     ok: false,
-    reason:
-      `no Proxmox API token found; set the secret stack config ${tokenConfigKey} ` +
-      `(pulumi config set --secret ${tokenConfigKey} 'user@pve!homelab=…') or ${PROXMOX_TOKEN_ENV}`,
+    reason: `no Proxmox API token found in the secret stack config ${tokenConfigKey} or ${PROXMOX_TOKEN_ENV}`,
+    fix: `set the secret stack config ${tokenConfigKey} (pulumi config set --secret ${tokenConfigKey} 'user@pve!homelab=…') or ${PROXMOX_TOKEN_ENV}`,
   };
 }

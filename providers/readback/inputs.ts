@@ -42,6 +42,10 @@ export interface ReadbackSubject {
   flannelIface: string;
   kube?: ReadbackKubeSource;
   proxmox?: ReadbackProxmoxSource;
+  /** False when the cluster runs without flannel (`flannel-backend: none`); default true. */
+  flannel?: boolean;
+  /** URN the provider's warnings are attached to (the resource's own, set by NodeReadback). */
+  logUrn?: string;
 }
 
 /** Checked inputs: the subject plus the expected observation (`check` fills it in). */
@@ -49,6 +53,9 @@ export type NodeReadbackInputs = ReadbackSubject & Partial<Omit<NodeObservation,
 
 /** What state holds: the subject's identity fields and the last observation under the same names. */
 export type NodeReadbackState = Omit<ReadbackSubject, "ip" | "flannelIface"> & NodeObservation;
+
+/** Observation fields that are bookkeeping, never expectations: not part of the checked inputs. */
+export const NOT_EXPECTED = ["reachable", "errors", "unverified"] as const;
 
 export interface CheckFailure {
   property: string;
@@ -88,6 +95,9 @@ export function checkReadbackInputs(news: Partial<ReadbackSubject>): CheckFailur
       fail("kube.configKey", "holds kubeconfig text, not the name of a config key; store the kubeconfig with `pulumi config set --secret homelab:kubeconfig …` and pass that key name.");
     }
   }
+  if (news.flannel !== undefined && known(news.flannel) && typeof news.flannel !== "boolean") {
+    fail("flannel", `${JSON.stringify(news.flannel)} is not a boolean; pass false when the cluster runs with flannel-backend: none.`);
+  }
   const pve = news.proxmox as Partial<ReadbackProxmoxSource> | undefined;
   if (pve !== undefined && known(pve)) {
     if (known(pve.endpoint)) {
@@ -113,10 +123,14 @@ export function checkReadbackInputs(news: Partial<ReadbackSubject>): CheckFailur
   return failures;
 }
 
-/** Checked inputs: the subject with the expected observation merged in (what preview shows as "after"). */
+/**
+ * Checked inputs: the subject with the expected addresses merged in (what preview shows as
+ * "after"). `reachable`, `errors` and `unverified` are left out: whether a source answered is not
+ * something the program declares, so it never appears as a wanted value.
+ */
 export function withExpectation(news: ReadbackSubject): NodeReadbackInputs {
-  const { nodeIp, flannelPublicIp, agentIp, reachable, errors } = expectedObservation(news);
-  return { ...news, nodeIp, flannelPublicIp, agentIp, reachable, errors };
+  const { nodeIp, flannelPublicIp, agentIp } = expectedObservation(news);
+  return { ...news, nodeIp, flannelPublicIp, agentIp };
 }
 
 /** Inputs or state: both carry the subject fields (state's `ip`/`flannelIface` may be null). */
@@ -127,6 +141,8 @@ export interface SubjectBag {
   flannelIface?: string | null;
   kube?: ReadbackKubeSource;
   proxmox?: ReadbackProxmoxSource;
+  flannel?: boolean;
+  logUrn?: string;
 }
 
 /** The subject fields of a state or inputs bag (what to observe), without the observation. */
@@ -139,6 +155,8 @@ export function subjectOf(bag: SubjectBag): ReadbackSubject {
   };
   if (bag.kube) subject.kube = bag.kube;
   if (bag.proxmox) subject.proxmox = bag.proxmox;
+  if (typeof bag.flannel === "boolean") subject.flannel = bag.flannel;
+  if (typeof bag.logUrn === "string") subject.logUrn = bag.logUrn;
   return subject;
 }
 
@@ -147,12 +165,20 @@ export function stateOf(subject: ReadbackSubject, observation: NodeObservation):
   const state: NodeReadbackState = { nodeName: subject.nodeName, mac: subject.mac, ...observation };
   if (subject.kube) state.kube = subject.kube;
   if (subject.proxmox) state.proxmox = subject.proxmox;
+  if (subject.flannel !== undefined) state.flannel = subject.flannel;
+  if (subject.logUrn !== undefined) state.logUrn = subject.logUrn;
   return state;
 }
 
 /** True when `a` and `b` hold the same value for every subject field (what to observe, and how). */
 export function sameSubject(a: SubjectBag, b: SubjectBag): boolean {
-  return sameValue(a.nodeName, b.nodeName) && sameValue(a.mac, b.mac) && sameValue(a.kube, b.kube) && sameValue(a.proxmox, b.proxmox);
+  return (
+    sameValue(a.nodeName, b.nodeName) &&
+    sameValue(a.mac, b.mac) &&
+    sameValue(a.kube, b.kube) &&
+    sameValue(a.proxmox, b.proxmox) &&
+    (a.flannel ?? true) === (b.flannel ?? true)
+  );
 }
 
 /** Deep equality for the JSON values inputs are made of (key order ignored). */

@@ -11,6 +11,11 @@
  *
  * Design A of ref/pulumi.md §1.8: the resource stores the observation under the input names, so
  * `compareObservation(expected, observed)` is the one comparison behind diff, preview and refresh.
+ *
+ * Unknown is not drift: a source that could not be asked (no guest agent, a kubeconfig without
+ * RBAC for nodes, a cluster that is down) leaves its fields unverified. They are listed in
+ * `unverified` with the reason and the fix, reported as a warning, and never compared, so `up`
+ * converges and the next preview is clean unless something that *was* read really differs.
  */
 // Named imports only: tsc then emits `require("ipaddr.js")` bindings that closure serialization
 // recognises as a package; a namespace import would be wrapped by __importStar and copied by value.
@@ -29,6 +34,18 @@ export interface Reachability {
   proxmox: boolean;
 }
 
+/** Where a field comes from: the cluster API (Node object) or Proxmox (guest agent). */
+export type ReadbackSource = keyof Reachability;
+
+/** A source that could not be asked this time: why, and what to do about it. */
+export interface Unverified {
+  source: ReadbackSource;
+  /** One sentence: what failed (endpoint, status, reason). */
+  reason: string;
+  /** One sentence: how to make the source answer (the RBAC rule, install the agent, …). */
+  fix: string;
+}
+
 /** A node's addressing as observed. Every field is `null` when it could not be read. */
 export interface NodeObservation {
   /** The node's InternalIP in Kubernetes. */
@@ -44,6 +61,8 @@ export interface NodeObservation {
   reachable: Reachability;
   /** One sentence per source that could not be read, or per inconsistency found while reading. */
   errors: string[];
+  /** The sources that could not be asked, with reason and fix; their fields are not compared. */
+  unverified: Unverified[];
 }
 
 /** The subset of a Kubernetes Node object this module reads. */
@@ -65,6 +84,8 @@ export interface ExpectationInput {
   flannelIface: string;
   kube?: unknown;
   proxmox?: unknown;
+  /** False when the cluster runs without flannel (`flannel-backend: none`): no flannel address is expected. */
+  flannel?: boolean;
 }
 
 /** One field where the node disagrees with what it should report. */
@@ -164,30 +185,45 @@ export function agentIpForMac(
 
 /**
  * What a consistent node reports, derived from the resource's inputs: every address equal to `ip`,
- * the pinned flannel interface, every configured source reachable, no errors. Fields of a source
- * that is not configured cannot be observed: `nodeIp`/`flannelPublicIp`/`agentIp` are then null and
- * `ip`/`flannelIface` mirror the input, so an unobserved source never shows up as drift.
+ * the pinned flannel interface, every configured source reachable. A field nothing can be expected
+ * of is null and is not compared: `nodeIp`/`flannelPublicIp` without a kube source, `agentIp`
+ * without a proxmox source, `flannelPublicIp` without flannel (`flannel: false`); `ip` and
+ * `flannelIface` then mirror the input, so an unobserved source never shows up as drift.
  */
 export function expectedObservation(input: ExpectationInput): NodeObservation {
   const kube = Boolean(input.kube);
   const proxmox = Boolean(input.proxmox);
+  const flannel = input.flannel !== false;
   return {
     ip: input.ip,
     nodeIp: kube ? input.ip : null,
     flannelIface: input.flannelIface,
-    flannelPublicIp: kube ? input.ip : null,
+    flannelPublicIp: kube && flannel ? input.ip : null,
     agentIp: proxmox ? input.ip : null,
     reachable: { kube, proxmox },
     errors: [],
+    unverified: [],
   };
 }
 
 /** The fields compared, in the order a report lists them. */
 export const OBSERVED_FIELDS = ["ip", "nodeIp", "flannelIface", "flannelPublicIp", "agentIp"] as const;
+export type ObservedField = (typeof OBSERVED_FIELDS)[number];
+
+/** The source each field is read from. */
+export const FIELD_SOURCE: Readonly<Record<ObservedField, ReadbackSource>> = {
+  ip: "kube",
+  nodeIp: "kube",
+  flannelIface: "kube",
+  flannelPublicIp: "kube",
+  agentIp: "proxmox",
+};
 
 /**
- * Every field where `observed` differs from `expected`, in OBSERVED_FIELDS order, then
- * `reachable.kube`, `reachable.proxmox` and `errors`. Missing fields (an old state) count as null.
+ * Every field where `observed` differs from `expected`, in OBSERVED_FIELDS order. Compared are
+ * only fields something is expected of (expected value not null) whose source is configured and
+ * answered (`observed.reachable.<source>`): a source that could not be asked is unverified, not drift.
+ * `reachable`, `errors` and `unverified` are never compared. Missing fields (an old state) count as null.
  */
 export function compareObservation(
   expected: NodeObservation,
@@ -196,26 +232,23 @@ export function compareObservation(
   const out: ObservationMismatch[] = [];
   for (const field of OBSERVED_FIELDS) {
     const want = expected[field] ?? null;
+    if (want === null) continue;
+    const source = FIELD_SOURCE[field];
+    // Not configured, or configured but not answering: nothing was observed to compare.
+    if (!expected.reachable[source] || observed.reachable?.[source] !== true) continue;
     const have = observed[field] ?? null;
     if (want !== have) out.push({ field, expected: want, observed: have });
-  }
-  for (const source of ["kube", "proxmox"] as const) {
-    const have = observed.reachable?.[source] ?? false;
-    if (expected.reachable[source] !== have) {
-      out.push({ field: `reachable.${source}`, expected: expected.reachable[source], observed: have });
-    }
-  }
-  const errors = Array.isArray(observed.errors) ? observed.errors : [];
-  if (errors.length !== expected.errors.length || errors.some((e, i) => e !== expected.errors[i])) {
-    out.push({ field: "errors", expected: expected.errors, observed: errors });
   }
   return out;
 }
 
-/** One line for logs: "ip 192.168.4.220 (should be 192.168.4.238); reachable.kube false (should be true)". */
+/** One line for logs: "ip 192.168.4.220 (should be 192.168.4.238); agentIp null (should be 192.168.4.238)". */
 export function describeMismatches(mismatches: readonly ObservationMismatch[]): string {
-  return mismatches
-    .filter((m) => m.field !== "errors")
-    .map((m) => `${m.field} ${JSON.stringify(m.observed)} (should be ${JSON.stringify(m.expected)})`)
-    .join("; ");
+  return mismatches.map((m) => `${m.field} ${JSON.stringify(m.observed)} (should be ${JSON.stringify(m.expected)})`).join("; ");
+}
+
+/** The warning for a node with unverified sources: one sentence per source, reason and fix. */
+export function describeUnverified(nodeName: string, unverified: readonly Unverified[]): string {
+  const parts = unverified.map((u) => `${u.source === "kube" ? "cluster API" : "Proxmox guest agent"}: ${u.reason}. Fix: ${u.fix}`);
+  return `could not verify ${nodeName} (this is not drift; its other sources were compared): ${parts.join(" | ")}`;
 }

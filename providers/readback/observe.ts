@@ -1,13 +1,14 @@
 /**
  * One observation of one node: reads the configured sources in parallel and folds them into a
  * NodeObservation. Never throws. A source that cannot be read keeps the previous values of its
- * fields, sets `reachable.<source>` false and adds one sentence to `errors`, so a refresh of a
- * node whose cluster is down still succeeds and shows *why* that node changed.
+ * fields (last known, shown in the report), sets `reachable.<source>` false and adds an entry to
+ * `unverified` (reason and fix) and one sentence to `errors`, so a refresh of a node whose cluster
+ * is down still succeeds and says the node could not be verified, without calling that drift.
  */
 import { kubeconfigText, proxmoxToken, type ConfigSource } from "./credentials";
 import { readKubeNode } from "./kube-source";
 import { KubeconfigError, parseKubeconfig, type KubeTarget } from "./kubeconfig";
-import { agentIpForMac, observationFromNode, type NodeObservation } from "./observation";
+import { agentIpForMac, observationFromNode, type NodeObservation, type Unverified } from "./observation";
 import type { ReadbackSubject } from "./inputs";
 import { readAgentInterfaces } from "./proxmox-source";
 
@@ -16,6 +17,14 @@ interface SourceResult<T> {
   reachable: boolean;
   fields: T;
   error?: string;
+  /** Set when the source could not be asked (then `reachable` is false). */
+  unverified?: Unverified;
+}
+
+const KUBECONFIG_FIX = "store the cluster's kubeconfig as a secret (`pulumi config set --secret homelab:kubeconfig < kubeconfig`)";
+
+function cannotAsk<T>(source: Unverified["source"], fields: T, reason: string, fix: string): SourceResult<T> {
+  return { reachable: false, fields, error: `${reason}; ${fix}`, unverified: { source, reason, fix } };
 }
 
 async function observeKube(
@@ -35,16 +44,16 @@ async function observeKube(
     return { reachable: false, fields: { ip: subject.ip, nodeIp: null, flannelIface: subject.flannelIface, flannelPublicIp: null } };
   }
   const cred = kubeconfigText(config, subject.kube.configKey, env);
-  if (!cred.ok) return { reachable: false, fields: kept, error: cred.reason };
+  if (!cred.ok) return cannotAsk("kube", kept, cred.reason, cred.fix);
   let target: KubeTarget;
   try {
     target = parseKubeconfig(cred.value, cred.source);
   } catch (err) {
     const message = err instanceof KubeconfigError ? err.message : `${cred.source}: could not be read as a kubeconfig`;
-    return { reachable: false, fields: kept, error: message };
+    return cannotAsk("kube", kept, message, KUBECONFIG_FIX);
   }
   const read = await readKubeNode(target, subject.nodeName, cred.source);
-  if (read.kind === "unreachable") return { reachable: false, fields: kept, error: read.reason };
+  if (read.kind === "unreachable") return cannotAsk("kube", kept, read.reason, read.fix);
   if (read.kind === "missing") {
     return { reachable: true, fields: { ip: null, nodeIp: null, flannelIface: null, flannelPublicIp: null }, error: read.reason };
   }
@@ -61,7 +70,7 @@ async function observeAgent(
   if (!subject.proxmox) return { reachable: false, fields: null };
   const pve = subject.proxmox;
   const cred = proxmoxToken(config, pve.tokenConfigKey, env);
-  if (!cred.ok) return { reachable: false, fields: previous.agentIp ?? null, error: cred.reason };
+  if (!cred.ok) return cannotAsk("proxmox", previous.agentIp ?? null, cred.reason, cred.fix);
   const read = await readAgentInterfaces({
     endpoint: pve.endpoint,
     node: pve.node,
@@ -69,7 +78,7 @@ async function observeAgent(
     token: cred.value,
     insecure: pve.insecure === true,
   });
-  if (read.kind === "unreachable") return { reachable: false, fields: previous.agentIp ?? null, error: read.reason };
+  if (read.kind === "unreachable") return cannotAsk("proxmox", previous.agentIp ?? null, read.reason, read.fix);
   const ip = agentIpForMac(read.interfaces, subject.mac, prefer);
   if (ip === null) {
     const names = read.interfaces.map((i) => i.name).filter(Boolean).join(", ") || "none";
@@ -98,10 +107,12 @@ export async function observeNode(
     observeAgent(subject, config, env, previous, subject.ip || null),
   ]);
   const errors = [kube.error, agent.error].filter((e): e is string => typeof e === "string");
+  const unverified = [kube.unverified, agent.unverified].filter((u): u is Unverified => u !== undefined);
   return {
     ...kube.fields,
     agentIp: agent.fields,
     reachable: { kube: kube.reachable, proxmox: agent.reachable },
     errors,
+    unverified,
   };
 }

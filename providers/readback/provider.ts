@@ -6,13 +6,16 @@
  * node, so a node on a pool address (RCA-2025-07-27) or with a stale flannel address (seed 004)
  * shows as an update of `<node>-readback`, with the live and expected value per field.
  *
- * Never fails a deployment because a node is wrong (a one-line `console.warn` instead), and never
- * fails a refresh because a node cannot be reached: the previous values are kept, with
- * `reachable.<source> = false` and a reason in `errors`.
+ * Never fails a deployment because a node is wrong (a warning instead), and never fails a refresh
+ * because a node cannot be reached. A source that cannot be asked is *unverified*, not drift: the
+ * previous values are kept, `reachable.<source> = false`, `unverified` says why and how to fix
+ * it, the run shows one engine warning per node (providers/dynamic/engine-log.ts), and `diff`
+ * ignores that source's fields, so `up` converges and the next preview is clean.
  *
  * Serialization (ref/pulumi.md §1.4–1.5): a plain object literal; clients and TLS material are built
  * inside the methods; credentials are read from the stack config handed to `configure` (or the
- * environment) at run time; logging uses `console`, never `pulumi.log`.
+ * environment) at run time; warnings go through engine-log, never `pulumi.log`. (State holds only
+ * the forwarding provider, so this module is loaded, not serialized.)
  */
 import type * as pulumi from "@pulumi/pulumi";
 import {
@@ -27,7 +30,8 @@ import {
 } from "./inputs";
 import type { ConfigSource } from "./credentials";
 import { observeNode } from "./observe";
-import { compareObservation, describeMismatches, expectedObservation, type NodeObservation } from "./observation";
+import { compareObservation, describeMismatches, describeUnverified, expectedObservation, type NodeObservation } from "./observation";
+import { engineLog } from "../dynamic/engine-log";
 
 /**
  * Stack config from `configure`. It is stored synchronously on the first line of `configure`, so it
@@ -35,14 +39,22 @@ import { compareObservation, describeMismatches, expectedObservation, type NodeO
  */
 const session: { config?: ConfigSource } = {};
 
-function warnIfInconsistent(subject: ReadbackSubject, observation: NodeObservation): void {
+/** One warning per unverified node (every operation that observes: create, read, update). */
+async function warnIfUnverified(subject: ReadbackSubject, observation: NodeObservation): Promise<void> {
+  if (observation.unverified.length === 0) return;
+  await engineLog("warning", describeUnverified(subject.nodeName, observation.unverified), subject.logUrn);
+}
+
+/** After create/update: the node was observed and does not report what it should. */
+async function warnIfInconsistent(subject: ReadbackSubject, observation: NodeObservation): Promise<void> {
+  await warnIfUnverified(subject, observation);
   const mismatches = compareObservation(expectedObservation(subject), observation);
   if (mismatches.length === 0) return;
-  const detail = describeMismatches(mismatches);
-  const why = observation.errors.length ? ` (${observation.errors.join("; ")})` : "";
-  console.warn(
-    `NodeReadback ${subject.nodeName}: the node does not report its pinned addressing: ${detail || "see errors"}${why}. ` +
+  await engineLog(
+    "warning",
+    `NodeReadback ${subject.nodeName}: the node does not report its pinned addressing: ${describeMismatches(mismatches)}. ` +
       "The deployment continues; `npm run drift -- --stack <stack>` shows the consequences and the fix.",
+    subject.logUrn,
   );
 }
 
@@ -60,6 +72,9 @@ async function observe(subject: ReadbackSubject, previous?: Partial<NodeObservat
       agentIp: previous?.agentIp ?? null,
       reachable: { kube: false, proxmox: false },
       errors: [`the read-back failed unexpectedly: ${reason}`],
+      unverified: (["kube", "proxmox"] as const)
+        .filter((source) => subject[source])
+        .map((source) => ({ source, reason: `the read-back failed unexpectedly: ${reason}`, fix: "report this as a bug with the preview's output" })),
     };
   }
 }
@@ -78,8 +93,9 @@ export const readbackProvider: pulumi.dynamic.ResourceProvider<NodeReadbackInput
   },
 
   async diff(_id: string, olds: NodeReadbackState, news: NodeReadbackInputs): Promise<pulumi.dynamic.DiffResult> {
-    // What to observe changed (another node, MAC or source) → update; else compare the observation.
-    const subjectChanged = !sameSubject(olds, news);
+    // What to observe changed (another node, MAC or source, or where warnings go) → update; else
+    // compare the observation. Unverified sources are not compared (compareObservation).
+    const subjectChanged = !sameSubject(olds, news) || (olds.logUrn ?? null) !== (news.logUrn ?? null);
     const mismatches = compareObservation(expectedObservation(subjectOf(news)), olds);
     return { changes: subjectChanged || mismatches.length > 0 };
   },
@@ -87,7 +103,7 @@ export const readbackProvider: pulumi.dynamic.ResourceProvider<NodeReadbackInput
   async create(inputs: NodeReadbackInputs): Promise<pulumi.dynamic.CreateResult<NodeReadbackState>> {
     const subject = subjectOf(inputs);
     const observation = await observe(subject);
-    warnIfInconsistent(subject, observation);
+    await warnIfInconsistent(subject, observation);
     return { id: subject.nodeName, outs: stateOf(subject, observation) };
   },
 
@@ -96,6 +112,7 @@ export const readbackProvider: pulumi.dynamic.ResourceProvider<NodeReadbackInput
     // On read the stored observation stands in for the inputs (`ip`, `flannelIface` = last seen).
     const subject = subjectOf({ ...previous, nodeName: previous.nodeName ?? id });
     const observation = await observe(subject, previous);
+    await warnIfUnverified(subject, observation);
     return { id, props: stateOf(subject, observation) };
   },
 
@@ -103,7 +120,7 @@ export const readbackProvider: pulumi.dynamic.ResourceProvider<NodeReadbackInput
     const subject = subjectOf(news);
     // Keep old values only while observing the same node through the same sources.
     const observation = await observe(subject, sameSubject(olds, news) ? olds : undefined);
-    warnIfInconsistent(subject, observation);
+    await warnIfInconsistent(subject, observation);
     return { outs: stateOf(subject, observation) };
   },
 

@@ -19,7 +19,12 @@ export interface ProxmoxTarget {
 
 export type AgentRead =
   | { kind: "interfaces"; interfaces: AgentInterface[] }
-  | { kind: "unreachable"; reason: string };
+  /** The agent could not be asked: `reason` says what failed, `fix` how to make it answer. */
+  | { kind: "unreachable"; reason: string; fix: string };
+
+const INSTALL_AGENT =
+  "install and start the QEMU guest agent in the VM (`apt install qemu-guest-agent && systemctl enable --now qemu-guest-agent`) " +
+  "and enable it on the VM (Proxmox: Options → QEMU Guest Agent, or `agent: enabled: true` on the VmLegacy)";
 
 /** PVE puts the message in the status line and, for errors, in the body's `message`. */
 function pveMessage(body: unknown): string | undefined {
@@ -32,24 +37,28 @@ export async function readAgentInterfaces(target: ProxmoxTarget): Promise<AgentR
   const path = `/api2/json/nodes/${encodeURIComponent(target.node)}/qemu/${target.vmId}/agent/network-get-interfaces`;
   const vm = `VM ${target.vmId} on ${target.node}`;
   const out = await getJson(base + path, { authorization: `PVEAPIToken=${target.token}` }, { insecure: target.insecure });
-  if (out.kind === "unreachable") return { kind: "unreachable", reason: `Proxmox at ${base} did not answer for ${vm} (${out.reason})` };
+  if (out.kind === "unreachable") {
+    return { kind: "unreachable", reason: `Proxmox at ${base} did not answer for ${vm} (${out.reason})`, fix: `check that ${base} is up and reachable from here, then run the preview again` };
+  }
   if (out.status === 200) {
     const result = (out.body as { data?: { result?: unknown } } | undefined)?.data?.result;
     if (Array.isArray(result)) return { kind: "interfaces", interfaces: result as AgentInterface[] };
-    return { kind: "unreachable", reason: `Proxmox answered for ${vm} without data.result (not a guest-agent reply)` };
+    return { kind: "unreachable", reason: `Proxmox answered for ${vm} without data.result (not a guest-agent reply)`, fix: "check that the endpoint is the Proxmox API (https://<host>:8006/)" };
   }
   const message = pveMessage(out.body);
   if (out.status === 401 || out.status === 403) {
     return {
       kind: "unreachable",
-      reason: `Proxmox refused the API token for ${vm} (${out.status}${message ? `: ${message}` : ""}); it needs VM.Monitor on /vms/${target.vmId}`,
+      reason: `Proxmox refused the API token for ${vm} (${out.status}${message ? `: ${message}` : ""})`,
+      fix: `give the token VM.Monitor on /vms/${target.vmId} with a role that has it (PVE 8, ref/proxmox.md §4.2): \`pveum role add HomelabReadback --privs VM.Monitor\`, then \`pveum acl modify /vms/${target.vmId} --tokens '<user>@<realm>!<id>' --roles HomelabReadback\``,
     };
   }
   if (message && /guest agent is not running/i.test(message)) {
     return {
       kind: "unreachable",
-      reason: `the QEMU guest agent of ${vm} is not running, so its address cannot be read; start qemu-guest-agent in the guest`,
+      reason: `the QEMU guest agent of ${vm} is not running, so its address cannot be read`,
+      fix: INSTALL_AGENT,
     };
   }
-  return { kind: "unreachable", reason: `Proxmox answered ${out.status} for ${vm}${message ? `: ${message}` : ""}` };
+  return { kind: "unreachable", reason: `Proxmox answered ${out.status} for ${vm}${message ? `: ${message}` : ""}`, fix: INSTALL_AGENT };
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ReadbackKubeSource, ReadbackProxmoxSource } from "./inputs";
-import type { Reachability } from "./observation";
+import type { Reachability, Unverified } from "./observation";
 import { forwardingProvider } from "../dynamic/forwarding-provider";
 
 /** What a node should report, and where to ask. All addresses the node reports should equal `ip`. */
@@ -17,10 +17,16 @@ export interface NodeReadbackArgs {
   readonly kube?: pulumi.Input<{ readonly [K in keyof ReadbackKubeSource]: pulumi.Input<ReadbackKubeSource[K]> }>;
   /** Read the guest agent through Proxmox. Omit to skip (`agentIp` then stays null). */
   readonly proxmox?: pulumi.Input<{ readonly [K in keyof ReadbackProxmoxSource]: pulumi.Input<ReadbackProxmoxSource[K]> }>;
+  /** False when the cluster runs without flannel (`flannel-backend: none`): no flannel address is expected. Default true. */
+  readonly flannel?: pulumi.Input<boolean>;
 }
 
+/** The type token NodeReadback registers (`pulumi-nodejs:dynamic/<module>:<type>`, ref/pulumi.md §1.2). */
+const MODULE = "readback";
+const TYPE = "Node";
+
 /** What is stored in state: forwards to `readbackProvider` in ./provider (see forwarding-provider.ts). */
-export const readbackForwarder = forwardingProvider(require.resolve("./provider"), "readbackProvider");
+export const readbackForwarder = forwardingProvider("homelab-ipam/node-readback");
 
 /**
  * Live read-back of one node's addressing (`pulumi-nodejs:dynamic/readback:Node`): the incident
@@ -45,6 +51,8 @@ export class NodeReadback extends pulumi.dynamic.Resource {
   declare readonly reachable: pulumi.Output<Reachability>;
   /** Why a source could not be read, one sentence each. */
   declare readonly errors: pulumi.Output<string[]>;
+  /** Sources that could not be asked, with reason and fix (their fields are not compared). */
+  declare readonly unverified: pulumi.Output<Unverified[]>;
   declare readonly kube: pulumi.Output<ReadbackKubeSource | undefined>;
   declare readonly proxmox: pulumi.Output<ReadbackProxmoxSource | undefined>;
 
@@ -58,13 +66,16 @@ export class NodeReadback extends pulumi.dynamic.Resource {
         agentIp: undefined,
         reachable: undefined,
         errors: undefined,
+        unverified: undefined,
         kube: undefined,
         proxmox: undefined,
         ...args,
+        // The provider attaches its warnings to this resource; it never learns its URN otherwise.
+        logUrn: pulumi.createUrn(name, `pulumi-nodejs:dynamic/${MODULE}:${TYPE}`, opts?.parent),
       },
       opts,
-      "readback",
-      "Node",
+      MODULE,
+      TYPE,
     );
   }
 }

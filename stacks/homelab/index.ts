@@ -4,28 +4,39 @@
  * preview shows any drift. Config is validated before anything is created.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { assertFreshBuild } from "../../providers/dynamic/build-freshness";
 import { deployAlerts } from "./alerts";
 import { loadHomelabConfig } from "./config/load";
 import { HomelabNode } from "./node";
 import { createProxmoxProvider } from "./proxmox-provider";
+
+// Pulumi runs dist/: refuse a build older than the sources before anything is registered.
+assertFreshBuild();
 
 const config = loadHomelabConfig();
 
 const proxmox = config.proxmox && { config: config.proxmox, provider: createProxmoxProvider(config.proxmox, config.secrets) };
 if (!proxmox) pulumi.log.info("homelab:proxmox is absent or disabled: no Proxmox VMs or snippets are managed by this stack.");
 
-const homelabNodes = config.nodes.map(
-  (node) =>
-    new HomelabNode(node.name, {
-      node,
-      network: config.network,
-      k3s: config.k3s,
-      initServer: config.initServer,
-      k3sToken: config.secrets.k3sToken,
-      proxmox,
-      ...(config.secrets.kubeconfig !== undefined ? { kubeconfigKey: "homelab:kubeconfig" } : {}),
-    }),
-);
+// Servers are chained (each one's K3s settings wait for the previous server's): one restart at a
+// time, and a server that does not come back stops the rollout before the next one.
+let previousServer: HomelabNode | undefined;
+const homelabNodes = config.nodes.map((node) => {
+  const homelabNode = new HomelabNode(node.name, {
+    node,
+    network: config.network,
+    k3s: config.k3s,
+    initServer: config.initServer,
+    k3sToken: config.secrets.k3sToken,
+    proxmox,
+    ssh: config.ssh,
+    sshPrivateKeySet: config.secrets.sshPrivateKeySet,
+    ...(node.role === "server" && previousServer?.k3sConfig ? { after: previousServer.k3sConfig } : {}),
+    ...(config.secrets.kubeconfig !== undefined ? { kubeconfigKey: "homelab:kubeconfig" } : {}),
+  });
+  if (node.role === "server" && homelabNode.k3sConfig) previousServer = homelabNode;
+  return homelabNode;
+});
 
 deployAlerts({ nodes: config.nodes, alerts: config.alerts, kubeconfig: config.secrets.kubeconfig });
 

@@ -16,11 +16,14 @@ import { planK3sNode, toK3sConfigFile, toYaml, type K3sClusterInput, type K3sNod
 import { K3sNodeConfig } from "../../providers/k3s/node-config";
 import { MaasReservation } from "../../providers/maas";
 import { NodeReadback } from "../../providers/readback";
-import type { K3sConfig, NetworkConfig, NodeConfig, ProxmoxConfig } from "./config/schema";
+import type { K3sConfig, NetworkConfig, NodeConfig, ProxmoxConfig, SshConfig } from "./config/schema";
 import { planSnippet, planVm, type ProxmoxNode } from "./vm";
 
 /** The read-back provider reads this secret at run time; only the key name is an input. */
 const PROXMOX_TOKEN_KEY = "homelab:proxmoxApiToken";
+/** Secrets the K3s provider reads at run time; only these key names are inputs. */
+const K3S_TOKEN_KEY = "homelab:k3sToken";
+const SSH_PRIVATE_KEY_KEY = "homelab:sshPrivateKey";
 
 export interface HomelabNodeArgs {
   /** The validated declaration (MAC normalised, reserveInMaas resolved). */
@@ -35,6 +38,15 @@ export interface HomelabNodeArgs {
   readonly proxmox?: { readonly config: ProxmoxConfig; readonly provider: proxmoxve.Provider };
   /** Stack-config key of the secret kubeconfig, when one is set: the read-back asks the cluster. */
   readonly kubeconfigKey?: string;
+  /** Defaults of the node's `ssh` block (homelab:ssh). */
+  readonly ssh: SshConfig;
+  /** homelab:sshPrivateKey is set; otherwise the provider uses the ssh-agent. */
+  readonly sshPrivateKeySet: boolean;
+  /**
+   * The previous server's K3s settings: this node's are applied only after those are done, so a
+   * rollout restarts servers one at a time and stops at the first that does not come back.
+   */
+  readonly after?: pulumi.Resource;
 }
 
 /** The per-node values exported for reviewers (`pulumi stack output nodes`). */
@@ -65,7 +77,8 @@ export class HomelabNode extends pulumi.ComponentResource implements HomelabNode
   readonly reservation?: MaasReservation;
   readonly userData?: proxmoxve.FileLegacy;
   readonly vm?: proxmoxve.VmLegacy;
-  readonly k3sConfig: K3sNodeConfig;
+  /** The K3s settings on the node, when it declares `ssh` (otherwise they are not delivered). */
+  readonly k3sConfig?: K3sNodeConfig;
   /** What the node really reports (cluster API and/or guest agent), when either can be asked. */
   readonly readback?: NodeReadback;
 
@@ -83,12 +96,6 @@ export class HomelabNode extends pulumi.ComponentResource implements HomelabNode
       );
     }
 
-    this.k3sConfig = new K3sNodeConfig(
-      `${name}-k3s`,
-      { ...settings, tokenSha256: token.apply((value) => createHash("sha256").update(value).digest("hex")) },
-      { parent: this },
-    );
-
     if (args.proxmox && node.proxmox) {
       const vmNode: ProxmoxNode = { ...node, proxmox: node.proxmox };
       const { config, provider } = args.proxmox;
@@ -105,6 +112,36 @@ export class HomelabNode extends pulumi.ComponentResource implements HomelabNode
       });
     }
 
+    if (node.ssh) {
+      this.k3sConfig = new K3sNodeConfig(
+        `${name}-k3s`,
+        {
+          ...settings,
+          tokenSha256: token.apply((value) => createHash("sha256").update(value).digest("hex")),
+          tokenConfigKey: K3S_TOKEN_KEY,
+          ssh: {
+            host: node.ssh.host ?? node.ip,
+            port: node.ssh.port ?? args.ssh.port,
+            user: node.ssh.user ?? args.ssh.user,
+            hostKey: node.ssh.hostKey,
+            ...(args.sshPrivateKeySet ? { privateKeyConfigKey: SSH_PRIVATE_KEY_KEY } : {}),
+          },
+          restart: node.restart,
+          rejoin: node.rejoin,
+          readiness: { timeoutSeconds: k3s.readyTimeoutSeconds, ...(args.kubeconfigKey ? { kubeconfigKey: args.kubeconfigKey } : {}) },
+        },
+        {
+          parent: this,
+          dependsOn: [...(this.vm ? [this.vm] : []), ...(this.reservation ? [this.reservation] : []), ...(args.after ? [args.after] : [])],
+        },
+      );
+    } else {
+      pulumi.log.warn(
+        `${node.name}: K3s settings are not delivered (no ssh block): declare nodes["${node.name}"].ssh.hostKey so \`pulumi up\` writes them and \`pulumi preview\` reads them back.`,
+        this,
+      );
+    }
+
     // Read back last, after everything that pins the address exists.
     if (args.kubeconfigKey || (args.proxmox && node.proxmox)) {
       this.readback = new NodeReadback(
@@ -114,6 +151,8 @@ export class HomelabNode extends pulumi.ComponentResource implements HomelabNode
           ip: node.ip,
           mac: node.mac,
           flannelIface: node.interface,
+          // Without flannel no node carries a flannel public-ip annotation: expect none.
+          flannel: k3s.flannelBackend !== "none",
           ...(args.kubeconfigKey ? { kube: { configKey: args.kubeconfigKey } } : {}),
           ...(args.proxmox && node.proxmox
             ? {
@@ -127,7 +166,7 @@ export class HomelabNode extends pulumi.ComponentResource implements HomelabNode
               }
             : {}),
         },
-        { parent: this, dependsOn: [this.k3sConfig, ...(this.reservation ? [this.reservation] : []), ...(this.vm ? [this.vm] : [])] },
+        { parent: this, dependsOn: [...(this.k3sConfig ? [this.k3sConfig] : []), ...(this.reservation ? [this.reservation] : []), ...(this.vm ? [this.vm] : [])] },
       );
     }
 
@@ -136,8 +175,8 @@ export class HomelabNode extends pulumi.ComponentResource implements HomelabNode
     this.addressing = pulumi.output(node.addressing);
     this.reservationId = this.reservation ? this.reservation.reservationId : pulumi.output(undefined);
     this.mechanism = this.reservation ? this.reservation.mechanism : pulumi.output(undefined);
-    this.nodeIp = this.k3sConfig.nodeIp;
-    this.flannelIface = this.k3sConfig.flannelIface;
+    this.nodeIp = this.k3sConfig ? this.k3sConfig.nodeIp : pulumi.output(settings.nodeIp);
+    this.flannelIface = this.k3sConfig ? this.k3sConfig.flannelIface : pulumi.output(settings.flannelIface);
     this.vmId = this.vm ? this.vm.vmId : pulumi.output(undefined);
     this.registerOutputs(this.outputs());
   }

@@ -1,11 +1,13 @@
 /**
  * Every drift scenario of issue 5 on the homelab stack (MAAS 3.5.7 as in the incident, the
- * simulated cluster API, Proxmox off): each is shown by the project's normal `pulumi preview`
- * (refresh: always) and by the drift command (exit 2) with its consequence, and is clean again
- * after the repair. With CAPTURE_PREVIEW=1 the preview JSON of each scenario is written to
- * test/fixtures/preview/<scenario>.captured.json for the report's golden tests.
+ * simulated cluster API, lab machines reached over SSH for the K3s settings, Proxmox off): each
+ * is shown by the project's normal `pulumi preview` (refresh: always) and by the drift command
+ * (exit 2) with its consequence, and is clean again after `pulumi up` — the repair never resets a
+ * simulator. (An unreachable cluster API is "could not check", not drift: tested on its own.)
+ * Out-of-band changes are drift: they appear in the report's "Drift since the last deployment"
+ * section only. With CAPTURE_PREVIEW=1 the raw output of the drift command's two Pulumi runs is
+ * written to test/fixtures/drift/<scenario>/ for the report's golden tests.
  */
-import { writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DriftSummary } from "../../drift/summary";
@@ -13,16 +15,27 @@ import { runDriftOn } from "../../lab/drift-run";
 import { startKubeSimulator, type KubeSimulator } from "../../lab/kube";
 import { homelabNodes, labStackConfig } from "../../lab/lab-config";
 import { startMaasSimulator, type MaasSimulator } from "../../lab/maas";
+import { writeDriftFixture } from "../harness/fixture-capture";
+import { startLabFleet, type LabFleet } from "../../lab/node";
 import { createTempStack, repoRoot, type PreviewDocument, type TempStack } from "../harness/stack";
 
 const nodes = homelabNodes();
 let maas: MaasSimulator;
 let kube: KubeSimulator;
 let t: TempStack;
+let fleet: LabFleet;
+const CONFIG = "/etc/rancher/k3s/config.yaml";
+
+/** An operator's hand edit of the node's config.yaml (K3s picks it up at its next restart). */
+async function editConfig(node: string, from: RegExp, to: string): Promise<void> {
+  const m = fleet.machine(node);
+  await m.write(CONFIG, m.read(CONFIG)!.replace(from, to));
+}
 
 beforeAll(async () => {
   maas = await startMaasSimulator({ version: "3.5.7" });
   kube = await startKubeSimulator({ nodes: nodes.map((n, i) => ({ name: n.name, internalIp: n.ip, clusterInit: i === 0 })) });
+  fleet = await startLabFleet({ nodes: nodes.map((n) => ({ name: n.name, role: "server" })), kube, readyDelayMs: 200 });
   t = await createTempStack({
     stack: "lab",
     config: labStackConfig({
@@ -30,6 +43,7 @@ beforeAll(async () => {
       maasApiKey: maas.apiKey,
       kubeconfig: kube.kubeconfig,
       k3sToken: "K10-drift-scenarios-token",
+      fleet,
     }),
   });
   await t.stack.up();
@@ -37,13 +51,17 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t?.dispose({ destroy: false });
+  await fleet?.close();
   await kube?.close();
   await maas?.close();
 });
 
-async function drift(): Promise<{ code: number; summary: DriftSummary; markdown: string }> {
+async function drift(scenario?: string): Promise<{ code: number; summary: DriftSummary; markdown: string }> {
   const run = await runDriftOn(t);
   expect(run.summary, run.line).toBeDefined();
+  if (scenario && process.env.CAPTURE_PREVIEW === "1") {
+    await writeDriftFixture(path.join(repoRoot, "test/fixtures/drift", scenario), run.raw);
+  }
   return { code: run.exitCode, summary: run.summary!, markdown: run.markdown };
 }
 
@@ -51,16 +69,14 @@ function stepFor(doc: PreviewDocument, name: string) {
   return doc.steps?.find((s) => s.urn.endsWith(`::${name}`) && s.op !== "refresh");
 }
 
-async function normalPreview(scenario: string): Promise<PreviewDocument> {
+async function normalPreview(): Promise<PreviewDocument> {
   const { code, doc } = await t.previewJson();
   expect(code).toBe(0);
-  if (process.env.CAPTURE_PREVIEW === "1")
-    await writeFile(path.join(repoRoot, `test/fixtures/preview/${scenario}.captured.json`), `${JSON.stringify(doc, null, 2)}\n`);
   return doc;
 }
 
 function rulesOf(summary: DriftSummary, node: string): string[] {
-  return (summary.nodes[node] ?? []).flatMap((c) => c.rules ?? []);
+  return (summary.drift.nodes[node] ?? []).flatMap((c) => c.rules ?? []);
 }
 
 const scenarios: Array<{
@@ -107,14 +123,18 @@ const scenarios: Array<{
     repair: () => t.stack.up(),
   },
   {
+    // Seed 004: node-ip is no longer pinned on the node, K3s restarted and registered its DHCP address.
     name: "node-on-pool-address",
     node: "k3s-vm-chief-horse",
     resource: "k3s-vm-chief-horse-readback",
     op: "update",
     rule: "node-pool-address",
     text: /reports 192\.168\.4\.220 instead of 192\.168\.4\.237/,
-    apply: () => kube.setNode("k3s-vm-chief-horse", { internalIp: "192.168.4.220", flannelPublicIp: "192.168.4.220" }),
-    repair: async () => kube.setNode("k3s-vm-chief-horse", { internalIp: "192.168.4.237", flannelPublicIp: "192.168.4.237" }),
+    apply: async () => {
+      await editConfig("k3s-vm-chief-horse", /node-ip: .*\n/, "");
+      kube.setNode("k3s-vm-chief-horse", { internalIp: "192.168.4.220", nodeIp: null, flannelPublicIp: "192.168.4.220" });
+    },
+    repair: () => t.stack.up(),
   },
   {
     name: "k3s-node-ip-differs",
@@ -123,8 +143,11 @@ const scenarios: Array<{
     op: "update",
     rule: "node-k3s-node-ip",
     text: /runs with node-ip 192\.168\.4\.222, not 192\.168\.4\.238/,
-    apply: () => kube.setNode("k3s-vm-pve", { nodeIp: "192.168.4.222" }),
-    repair: async () => kube.setNode("k3s-vm-pve", { nodeIp: "192.168.4.238" }),
+    apply: async () => {
+      await editConfig("k3s-vm-pve", /node-ip: .*/, "node-ip: 192.168.4.222");
+      kube.setNode("k3s-vm-pve", { nodeIp: "192.168.4.222" });
+    },
+    repair: () => t.stack.up(),
   },
   {
     name: "flannel-iface-differs",
@@ -133,43 +156,38 @@ const scenarios: Array<{
     op: "update",
     rule: "node-flannel-iface",
     text: /flannel on k3s-vm-still-fawn uses wlan0 instead of eth0/,
-    apply: () => kube.setNode("k3s-vm-still-fawn", { flannelIface: "wlan0" }),
-    repair: async () => kube.setNode("k3s-vm-still-fawn", { flannelIface: "eth0" }),
-  },
-  {
-    name: "cluster-unreachable",
-    node: "k3s-vm-pve",
-    resource: "k3s-vm-pve-readback",
-    op: "update",
-    rule: "node-cluster-unreachable",
-    text: /The cluster API did not answer for k3s-vm-pve — this is the incident's own symptom/,
-    apply: () => kube.setReachable(false),
-    repair: () => kube.setReachable(true),
+    apply: async () => {
+      await editConfig("k3s-vm-still-fawn", /flannel-iface: .*/, "flannel-iface: wlan0");
+      kube.setNode("k3s-vm-still-fawn", { flannelIface: "wlan0" });
+    },
+    repair: () => t.stack.up(),
   },
 ];
 
 describe("drift scenarios on the homelab stack", () => {
   it("starts clean: preview shows nothing and the drift command exits 0", async () => {
-    const { code, summary } = await drift();
+    const { code, summary } = await drift("clean-homelab");
     expect(summary.clean).toBe(true);
     expect(code).toBe(0);
   });
 
   it.each(scenarios)("$name: shown by the normal preview and the drift command, clean after repair", async (s) => {
     await s.apply();
-    const doc = await normalPreview(s.name);
+    const doc = await normalPreview();
     expect(stepFor(doc, s.resource)?.op).toBe(s.op);
 
-    const { code, summary, markdown } = await drift();
+    const { code, summary, markdown } = await drift(s.name);
     expect(code).toBe(2);
     expect(rulesOf(summary, s.node)).toContain(s.rule);
+    // Nothing changed in the program: the pull-request section only has drift repairs, which it leaves out.
+    expect(summary.pullRequest!.nodes).toEqual({});
     expect(markdown).toMatch(s.text);
     expect(markdown).not.toContain(maas.apiKey.split(":")[2]);
     expect(markdown).not.toContain(kube.token);
 
     await s.repair();
     const after = await drift();
-    expect(after.summary.nodes, after.markdown).toEqual({});
+    expect(after.summary.drift.nodes, after.markdown).toEqual({});
     expect(after.code).toBe(0);
   });
 
@@ -190,7 +208,24 @@ describe("drift scenarios on the homelab stack", () => {
     await t.stack.up();
     expect(maas.reservations().find((r) => r.ip === "192.168.4.238")?.mac).toBe("bc:24:11:3b:7a:a7");
     const after = await drift();
-    expect(after.summary.nodes, after.markdown).toEqual({});
+    expect(after.summary.drift.nodes, after.markdown).toEqual({});
+    expect(after.code).toBe(0);
+  });
+
+  it("cluster-unreachable: could not verify, not drift (a warning and exit 3); clean once the API answers", async () => {
+    await kube.setReachable(false);
+    try {
+      const doc = await normalPreview();
+      expect(stepFor(doc, "k3s-vm-pve-readback")?.op ?? "same").toBe("same");
+      const { code, summary, markdown } = await drift();
+      expect(summary.drift.nodes, markdown).toEqual({});
+      expect(code).toBe(3);
+      expect(summary.unverified).toContainEqual(expect.objectContaining({ node: "k3s-vm-pve", source: "kube" }));
+    } finally {
+      await kube.setReachable(true);
+    }
+    const after = await drift();
+    expect(after.summary.drift.nodes, after.markdown).toEqual({});
     expect(after.code).toBe(0);
   });
 });

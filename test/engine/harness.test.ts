@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { CommandError } from "@pulumi/pulumi/automation";
 import { afterEach, describe, expect, it } from "vitest";
-import { sdkVersion } from "../../drift/pulumi-cli";
+import { incompatibility } from "../../drift/pulumi-cli";
 import { createTempStack, repoRoot, type TempStack } from "../harness/stack";
 
 const program = path.join(repoRoot, "lab/programs/local-store");
@@ -12,10 +12,11 @@ describe("engine harness", () => {
   let t: TempStack | undefined;
   afterEach(async () => t?.dispose());
 
-  it("runs the pinned Pulumi CLI", async () => {
+  it("runs a compatible Pulumi CLI (PULUMI_BIN, PATH or the project's build)", async () => {
     t = await createTempStack({ main: program, project: "store", config: { "store:value": "hello" } });
     const r = await t.run(["version"], { stackFlags: false });
-    expect(r.stdout.trim()).toBe(`v${sdkVersion()}`);
+    expect(r.stdout.trim()).toBe(`v${t.cli.version}`);
+    expect(incompatibility(r.stdout)).toBeNull();
   });
 
   it("shows an out-of-band change in the refresh preview and fails the drift gate", async () => {

@@ -1,7 +1,7 @@
 /**
- * The homelab program itself through the real engine, Proxmox off (its plugin is not published
- * on npm; the VM wiring is covered by the mock tests): MAAS reservations and K3s settings from
- * Pulumi.homelab.yaml's nodes, against the MAAS simulator.
+ * The homelab program itself through the real engine, Proxmox off: MAAS reservations and K3s
+ * settings from Pulumi.homelab.yaml's nodes, against the MAAS simulator. The same program with
+ * Proxmox on (the lab stand-in of the proxmoxve plugin) is proxmox-vms.test.ts.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { homelabNodes, labStackConfig } from "../../lab/lab-config";

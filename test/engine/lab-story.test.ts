@@ -26,8 +26,15 @@ describe("the lab", () => {
       expect(r.incident.markdown).toMatch(/MAAS no longer pins 192\.168\.4\.237 to bc:24:11:1a:38:07/);
       expect(r.incident.markdown).toMatch(/reports 192\.168\.4\.220 instead of 192\.168\.4\.237/);
       expect(r.after.exitCode).toBe(0);
-      expect(r.finalReservations).toEqual(["192.168.4.236 bc:24:11:a9:d5:8c", "192.168.4.237 bc:24:11:1a:38:07", "192.168.4.238 bc:24:11:3b:7a:a7"]);
+      expect(r.finalReservations).toEqual(["192.168.4.186 a8:a1:59:3c:00:4e", "192.168.4.236 bc:24:11:a9:d5:8c", "192.168.4.237 bc:24:11:1a:38:07", "192.168.4.238 bc:24:11:3b:7a:a7"]);
       expect(lines.join("\n")).toMatch(/k3s-vm-chief-horse → 192\.168\.4\.237 \(reservation\)/);
+      // Seed 004: the bare-metal node is repaired by `pulumi up` alone.
+      expect(r.seed004.drift.exitCode).toBe(2);
+      expect(r.seed004.drift.summary?.pullRequest?.nodes["leveling-pc"]?.map((c) => `${c.resource} ${c.op}`)).toContain("leveling-pc-k3s create");
+      expect(r.seed004.restarts).toBe(1);
+      expect(r.seed004.internalIp).toBe("192.168.4.186");
+      expect(r.seed004.flannelPublicIp).toBe("192.168.4.186");
+      expect(r.seed004.after.exitCode).toBe(0);
     } finally {
       await story.close();
     }

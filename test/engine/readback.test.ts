@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runDrift } from "../../drift/cli";
 import { parsePreview } from "../../drift/preview-json";
 import { renderReport } from "../../drift/report";
+import { buildSections } from "../../drift/sections";
 import { startKubeSimulator, type KubeSimulator } from "../../lab/kube";
 import { startProxmoxSimulator, type ProxmoxSimulator } from "../../lab/proxmox";
 import { createTempStack, repoRoot, type TempStack } from "../harness/stack";
@@ -36,6 +37,8 @@ function programText(): string {
 const pulumi = require(${pulumi});
 const { NodeReadback } = require(${readback});
 const cfg = new pulumi.Config();
+// Like HomelabNode: the node's component is the parent, which is how the drift report finds the node.
+const parent = new pulumi.ComponentResource("homelab:index:Node", "${NODE}", {}, {});
 const node = new NodeReadback("${NODE}-readback", {
   nodeName: "${NODE}",
   ip: cfg.require("ip"),
@@ -43,7 +46,7 @@ const node = new NodeReadback("${NODE}-readback", {
   flannelIface: "eth0",
   kube: { configKey: "readback:kubeconfig" },
   proxmox: { endpoint: cfg.require("pveUrl"), node: "pve", vmId: ${VMID}, tokenConfigKey: "readback:pveToken" },
-});
+}, { parent });
 exports.ip = node.ip;
 exports.reachable = node.reachable;
 `;
@@ -76,7 +79,7 @@ beforeAll(async () => {
     },
   });
   const up = await t.stack.up();
-  expect(up.summary.resourceChanges).toMatchObject({ create: 2 });
+  expect(up.summary.resourceChanges).toMatchObject({ create: 3 });
 }, 300_000);
 
 afterAll(async () => {
@@ -118,29 +121,19 @@ describe("NodeReadback under the engine", () => {
         { path: "flannelPublicIp", before: POOL, after: PINNED },
       ]),
     );
-    expect(renderReport(parsed, { stack: "test" })).toMatch(/k3s-vm-pve reports 192\.168\.4\.222 instead of 192\.168\.4\.238/);
+    expect(renderReport(buildSections(parsed), { stack: "test" })).toMatch(/k3s-vm-pve reports 192\.168\.4\.222 instead of 192\.168\.4\.238/);
     const r = await drift();
     expect(r.code).toBe(2);
-    expect(r.out).toMatch(/drift: stack test: 1 change on k3s-vm-pve/);
+    expect(r.out).toMatch(/drift: stack test: drift: 1 change on k3s-vm-pve/);
   });
 
   it("itemises the same drift with --refresh-only (refresh --preview-only, streamed)", async () => {
     const r = await drift("--refresh-only");
     expect(r.code, r.out).toBe(2);
     const summary = JSON.parse(await readFile(path.join(programDir, "summary.json"), "utf8"));
-    expect(summary.mode).toBe("refresh");
-    expect(summary.nodes[NODE][0].properties).toEqual(expect.arrayContaining([{ path: "ip", before: POOL, after: PINNED }]));
-    expect(summary.nodes[NODE][0].rules).toContain("node-pool-address");
-  });
-
-  it("keeps previewing when the cluster is unreachable, and says so", async () => {
-    await kube.setReachable(false);
-    const { code, doc, stderr } = await t.previewJson();
-    expect(code, stderr).toBe(0);
-    const change = parsePreview(JSON.stringify(doc)).nodes[NODE]![0]!;
-    expect(change.properties).toContainEqual({ path: "reachable.kube", before: false, after: true });
-    expect(String(change.properties.find((p) => p.path === "errors[0]")?.before)).toMatch(/did not answer for node "k3s-vm-pve"/);
-    await kube.setReachable(true);
+    expect(summary.mode).toBe("refresh-only");
+    expect(summary.drift.nodes[NODE][0].properties).toEqual(expect.arrayContaining([{ path: "ip", before: POOL, after: PINNED }]));
+    expect(summary.drift.nodes[NODE][0].rules).toContain("node-pool-address");
   });
 
   it("is clean again once the node is back on its address", async () => {
@@ -148,5 +141,35 @@ describe("NodeReadback under the engine", () => {
     pve.setGuestIp(VMID, PINNED);
     const r = await drift();
     expect(r.code, r.out).toBe(0);
+  });
+
+  it("cluster unreachable: no change, a warning on the read-back, and the drift CLI exits 3", async () => {
+    await kube.setReachable(false);
+    const { code, doc, stderr } = await t.previewJson();
+    expect(code, stderr).toBe(0);
+    expect(parsePreview(JSON.stringify(doc)).changes).toEqual([]);
+    const warning = doc.diagnostics?.find((d) => d.severity === "warning");
+    expect(warning?.urn).toMatch(/readback:Node::k3s-vm-pve-readback$/);
+    expect(warning?.message).toMatch(/could not verify k3s-vm-pve .*did not answer for node "k3s-vm-pve"/);
+    const r = await drift();
+    expect(r.code, r.out).toBe(3);
+    await kube.setReachable(true);
+  });
+
+  it("VM without a guest agent: up converges, the preview stays clean with a warning, exit 3 with the fix", async () => {
+    pve.setAgentRunning(VMID, false);
+    const up = await t.stack.up();
+    expect(up.summary.resourceChanges).not.toHaveProperty("update");
+    const { code, doc, stderr } = await t.previewJson();
+    expect(code, stderr).toBe(0);
+    expect(parsePreview(JSON.stringify(doc)).changes).toEqual([]);
+    expect(doc.diagnostics?.find((d) => d.severity === "warning")?.message).toMatch(/guest agent of VM 101 on pve is not running.*install and start the QEMU guest agent/);
+    const r = await drift();
+    expect(r.code, r.out).toBe(3);
+    const report = await readFile(path.join(programDir, "report.md"), "utf8");
+    expect(report).toContain("Proxmox guest agent): the QEMU guest agent of VM 101 on pve is not running");
+    expect(report).toContain("apt install qemu-guest-agent");
+    pve.setAgentRunning(VMID, true);
+    expect((await drift()).code).toBe(0);
   });
 });

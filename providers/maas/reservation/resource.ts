@@ -12,7 +12,7 @@ import { forwardingProvider } from "../../dynamic/forwarding-provider";
  * `MAAS_API_KEY`) at run time, so the key is never an input and never stored in state.
  */
 /** What is stored in state: forwards to `reservationProvider` in ./provider (see forwarding-provider.ts). */
-export const reservationForwarder = forwardingProvider(require.resolve("./provider"), "reservationProvider");
+export const reservationForwarder = forwardingProvider("homelab-ipam/maas-reservation");
 
 export class MaasReservation extends pulumi.dynamic.Resource {
   declare readonly ip: pulumi.Output<string>;

@@ -6,7 +6,8 @@
  * Stack config keys read (see Pulumi.homelab.yaml):
  * - `homelab:network`, `homelab:k3s`, `homelab:nodes` (required), `homelab:proxmox`, `homelab:alerts` (optional)
  * - secrets: `homelab:k3sToken` (required), `homelab:proxmoxApiToken` (when Proxmox is enabled),
- *   `homelab:proxmoxSshPrivateKey`, `homelab:kubeconfig` (optional)
+ *   `homelab:proxmoxSshPrivateKey`, `homelab:kubeconfig`, `homelab:sshPrivateKey` (optional)
+ * - `homelab:ssh` (optional): defaults of the nodes' `ssh` blocks
  * - `maas:url` (required when a node is reserved in MAAS; the MAAS provider itself reads `maas:url`
  *   and `maas:apiKey` at run time).
  */
@@ -24,6 +25,8 @@ export interface HomelabConfig extends HomelabSettings {
     readonly proxmoxApiToken?: pulumi.Output<string>;
     readonly proxmoxSshPrivateKey?: pulumi.Output<string>;
     readonly kubeconfig?: pulumi.Output<string>;
+    /** Whether homelab:sshPrivateKey is set (the K3s provider reads the key itself at run time). */
+    readonly sshPrivateKeySet: boolean;
   };
 }
 
@@ -63,6 +66,7 @@ export function loadHomelabConfig(): HomelabConfig {
       proxmoxApiToken: secret(raw.secrets.proxmoxApiToken),
       proxmoxSshPrivateKey: secret(raw.secrets.proxmoxSshPrivateKey),
       kubeconfig: secret(raw.secrets.kubeconfig),
+      sshPrivateKeySet: raw.secrets.sshPrivateKey !== undefined && raw.secrets.sshPrivateKey !== "",
     },
   };
 }
@@ -90,12 +94,14 @@ function readStackConfig(): RawStackConfig {
     k3s: object("k3s"),
     nodes: object("nodes"),
     alerts: object("alerts"),
+    ssh: object("ssh"),
     maasUrl: maas.get("url"),
     secrets: {
       k3sToken: homelab.get("k3sToken"),
       proxmoxApiToken: homelab.get("proxmoxApiToken"),
       proxmoxSshPrivateKey: homelab.get("proxmoxSshPrivateKey"),
       kubeconfig: homelab.get("kubeconfig"),
+      sshPrivateKey: homelab.get("sshPrivateKey"),
     },
   };
 }

@@ -43,6 +43,7 @@ export interface RawSecrets {
   readonly proxmoxApiToken?: string;
   readonly proxmoxSshPrivateKey?: string;
   readonly kubeconfig?: string;
+  readonly sshPrivateKey?: string;
 }
 
 export type Rule = (ctx: RuleContext) => Issue[];

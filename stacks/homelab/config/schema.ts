@@ -66,6 +66,28 @@ export const k3sSchema = z.strictObject({
   clusterDomain: z.string().optional(),
   /** resolv.conf the kubelet hands to pods; default /run/systemd/resolve/resolv.conf (incident 004's CoreDNS loop). */
   resolvConf: z.string().optional(),
+  /** How long `pulumi up` waits for a restarted node to be Ready again before it stops the rollout. Default 180. */
+  readyTimeoutSeconds: z.number().int().positive().default(180),
+});
+
+/** `homelab:ssh` (optional): defaults for every node's `ssh` block. */
+export const sshSchema = z.strictObject({
+  /** Login user; "root", or a user with passwordless sudo (see README). Default "root". */
+  user: z.string().min(1).default("root"),
+  /** Default 22. */
+  port: z.number().int().min(1).max(65535).default(22),
+});
+
+/** A node's `ssh` block: how `pulumi up` reaches it to write its K3s settings. */
+export const nodeSshSchema = z.strictObject({
+  /** Default: the node's declared `ip`. */
+  host: z.string().min(1).optional(),
+  /** Default: homelab:ssh.port (22). */
+  port: z.number().int().min(1).max(65535).optional(),
+  /** Default: homelab:ssh.user (root). */
+  user: z.string().min(1).optional(),
+  /** The node's host key: a known_hosts line (`ssh-keyscan`) or "SHA256:…" (`ssh-keygen -lf`). Required: there is no unpinned mode. */
+  hostKey: z.string().min(1),
 });
 
 /** `homelab:alerts` (optional): where the PrometheusRule goes. */
@@ -114,11 +136,19 @@ export const nodeSchema = z.strictObject({
   reserveInMaas: z.boolean().optional(),
   /** Kubernetes node labels (K3s node-label). */
   labels: z.record(z.string(), z.string()).default({}),
+  /** Present: `pulumi up` writes the node's K3s settings over SSH and `preview` reads them back. */
+  ssh: nodeSshSchema.optional(),
+  /** "changed" (default): restart K3s when a restart-relevant setting changed; "never": write only (maintenance windows). */
+  restart: z.enum(["changed", "never"]).default("changed"),
+  /** Opt-in after uninstalling K3s on the node: write changed create-only settings (see README, "Create-only settings"). */
+  rejoin: z.boolean().default(false),
 });
 
 export type NetworkConfig = z.infer<typeof networkSchema>;
 export type ProxmoxConfig = z.infer<typeof proxmoxSchema>;
 export type K3sConfig = z.infer<typeof k3sSchema>;
+export type SshConfig = z.infer<typeof sshSchema>;
+export type NodeSshConfig = z.infer<typeof nodeSshSchema>;
 export type AlertsConfig = z.infer<typeof alertsSchema>;
 export type NodeProxmoxConfig = z.infer<typeof nodeProxmoxSchema>;
 export type FlannelBackend = (typeof flannelBackends)[number];
@@ -135,7 +165,9 @@ export const homelabKeys = {
   k3s: k3sSchema,
   nodes: z.array(nodeSchema),
   alerts: alertsSchema,
+  ssh: sshSchema,
   k3sToken: z.string(),
+  sshPrivateKey: z.string(),
   proxmoxApiToken: z.string(),
   proxmoxSshPrivateKey: z.string(),
   kubeconfig: z.string(),

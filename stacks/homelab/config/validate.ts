@@ -6,6 +6,7 @@
  * duplicate IP in another; the rules then run on whatever parsed.
  */
 import type { z } from "zod";
+import { parsePinnedHostKey } from "../../../providers/ssh/host-key";
 import { issue, type Issue } from "./issue";
 import { normalizeMac } from "./mac";
 import { checkRules, type ParsedNode, type RawSecrets } from "./rules";
@@ -16,7 +17,9 @@ import {
   networkSchema,
   nodeSchema,
   proxmoxSchema,
+  sshSchema,
   type AlertsConfig,
+  type SshConfig,
   type K3sConfig,
   type NetworkConfig,
   type NodeConfig,
@@ -32,6 +35,7 @@ export interface RawStackConfig {
   readonly k3s?: unknown;
   readonly nodes?: unknown;
   readonly alerts?: unknown;
+  readonly ssh?: unknown;
   /** `maas:url`. */
   readonly maasUrl?: string;
   /** Plain values; only presence and shape are checked, and they are not part of the result. */
@@ -46,6 +50,8 @@ export interface HomelabSettings {
   readonly k3s: K3sConfig;
   readonly nodes: readonly NodeConfig[];
   readonly alerts: AlertsConfig;
+  /** Defaults of every node's `ssh` block. */
+  readonly ssh: SshConfig;
   readonly maasUrl?: string;
   /** The server that runs `cluster-init`: the first server declared in homelab:nodes. */
   readonly initServer: string;
@@ -91,7 +97,17 @@ export function validateHomelabConfig(raw: RawStackConfig): Validation {
   const k3s = requiredSection("k3s", k3sSchema, raw.k3s, issues);
   const proxmox = raw.proxmox === undefined ? undefined : parseWith(proxmoxSchema, raw.proxmox, "proxmox", issues);
   const alerts = parseWith(alertsSchema, raw.alerts ?? {}, "alerts", issues);
+  const ssh = parseWith(sshSchema, raw.ssh ?? {}, "ssh", issues);
   const { nodes, complete } = parseNodes(raw.nodes, issues);
+  for (const { label, node } of nodes) {
+    if (!node.ssh) continue;
+    try {
+      parsePinnedHostKey(node.ssh.hostKey);
+    } catch (err) {
+      const [problem, fix] = (err as Error).message.split(/ must be /);
+      issues.push(issue(`${label}.ssh.hostKey`, `${JSON.stringify(node.ssh.hostKey.slice(0, 40))} is not a host key`, `it must be ${fix ?? problem}`));
+    }
+  }
 
   issues.push(
     ...checkRules({
@@ -104,7 +120,7 @@ export function validateHomelabConfig(raw: RawStackConfig): Validation {
       secrets: raw.secrets,
     }),
   );
-  if (issues.length > 0 || !network || !k3s || !alerts || !complete) {
+  if (issues.length > 0 || !network || !k3s || !alerts || !ssh || !complete) {
     return { ok: false, issues };
   }
   const resolved = nodes.map(({ node }): NodeConfig => ({
@@ -121,6 +137,7 @@ export function validateHomelabConfig(raw: RawStackConfig): Validation {
       k3s,
       nodes: resolved,
       alerts,
+      ssh,
       maasUrl: raw.maasUrl,
       initServer,
     },

@@ -82,14 +82,31 @@ describe("GitHub workflows", () => {
     }
   });
 
-  it("update the PR comment the report marks, and gate on the drift exit codes", () => {
+  it("update the PR comment the report marks (a failure notice when the check failed), and gate on the drift exit codes", () => {
     const pr = readFileSync(path.join(workflowsDir, "pr-preview.yml"), "utf8");
     expect(pr).toContain(REPORT_MARKER);
-    expect(pr).toMatch(/npm run --silent drift -- --stack "\$STACK"/);
-    expect(pr).toMatch(/exit-code != '0' && steps\.drift\.outputs\.exit-code != '2'/);
+    expect(pr).toMatch(/npm run --silent drift -- --stack "\$STACK" --markdown/);
+    const comment = load("pr-preview.yml").jobs.preview.steps.find((s: any) => String(s.name).startsWith("Create or update the PR comment"));
+    expect(comment.if).toBe("always()");
+    expect(comment.with.script).toMatch(/Drift check failed/);
+    expect(comment.with.script).toMatch(/run log/);
+    expect(pr).toMatch(/exit-code != '0' && steps\.drift\.outputs\.exit-code != '2' && steps\.drift\.outputs\.exit-code != '3'/);
     const drift = load("drift.yml");
     expect(Object.keys(drift.on)).toEqual(["schedule", "workflow_dispatch"]);
+    expect(readFileSync(path.join(workflowsDir, "drift.yml"), "utf8")).toMatch(/npm run --silent drift -- --stack "\$STACK" --refresh-only/);
     const last = drift.jobs.drift.steps.at(-1);
-    expect(last.if).toBe("steps.drift.outputs.exit-code != '0'");
+    expect(last.if).toBe("steps.drift.outputs.exit-code != '0' && steps.drift.outputs.exit-code != '3'");
+  });
+
+  it("install the Pulumi CLI the normal way, with the Go build as the offline path, and pass a Pulumi Cloud token", () => {
+    for (const f of files) {
+      const steps = Object.values(load(f).jobs as Record<string, any>)[0].steps as any[];
+      const action = steps.find((s) => String(s.uses).startsWith("pulumi/actions@"));
+      expect(action.with).toEqual({ "pulumi-version": `^${(require("@pulumi/pulumi/package.json") as { version: string }).version}` });
+      expect(action.if).toBe("vars.HOMELAB_PULUMI_FROM_GO != 'true'");
+      const build = steps.find((s) => s.run === "bash scripts/pulumi-cli.sh");
+      expect(build.if).toBe("vars.HOMELAB_PULUMI_FROM_GO == 'true'");
+      expect(JSON.stringify(steps)).toContain("secrets.PULUMI_ACCESS_TOKEN");
+    }
   });
 });

@@ -70,18 +70,6 @@ const CASES: Array<{ rule: string; change: ResourceChange; consequence: RegExp; 
     recovery: /really being retired/,
   },
   {
-    rule: "node-cluster-unreachable",
-    change: change({ type: READBACK_TYPE, op: "update", properties: [prop("reachable.kube", false, true)] }),
-    consequence: /^The cluster API did not answer for k3s-vm-pve — this is the incident's own symptom; check the node's address first\.$/,
-    recovery: /`ip -4 addr`.*run the drift check again/,
-  },
-  {
-    rule: "node-agent-unreachable",
-    change: change({ type: READBACK_TYPE, op: "update", properties: [prop("reachable.proxmox", false, true)] }),
-    consequence: /Proxmox could not report k3s-vm-pve's address/,
-    recovery: /systemctl start qemu-guest-agent/,
-  },
-  {
     rule: "node-pool-address",
     change: change({ type: READBACK_TYPE, op: "update", properties: [prop("agentIp", "192.168.4.222", "192.168.4.238"), prop("ip", "192.168.4.222", "192.168.4.238")] }),
     consequence: /k3s-vm-pve reports 192\.168\.4\.222 instead of 192\.168\.4\.238 \(192\.168\.4\.222 is inside the MAAS dynamic range 192\.168\.4\.200-192\.168\.4\.254\): it is on a pool address/,
@@ -121,18 +109,24 @@ const CASES: Array<{ rule: string; change: ResourceChange; consequence: RegExp; 
     rule: "k3s-node-ip-agent",
     change: change({ type: K3S_CONFIG_TYPE, op: "update", desired: { role: "agent" }, properties: [prop("nodeIp", "192.168.4.222", "192.168.4.238")] }),
     consequence: /re-registers with the new address after a restart/,
-    recovery: /systemctl restart k3s-agent/,
+    recovery: /`pulumi up` writes the node's config\.yaml over SSH, restarts `k3s-agent` and waits until the node is Ready/,
   },
   {
     rule: "k3s-flannel-iface",
     change: change({ type: K3S_CONFIG_TYPE, op: "update", properties: [prop("flannelIface", "wlp5s0", "eth0")] }),
     consequence: /moves from interface wlp5s0 to eth0/,
-    recovery: /systemctl restart k3s/,
+    recovery: /`pulumi up` writes the node's config\.yaml over SSH and restarts K3s/,
+  },
+  {
+    rule: "k3s-overridden",
+    change: change({ type: K3S_CONFIG_TYPE, op: "update", properties: [prop("overrides", "the unit's `--node-ip=192.168.4.50` overrides config.yaml", "(none)")] }),
+    consequence: /overrides the config\.yaml this stack writes.*--node-ip=192\.168\.4\.50/,
+    recovery: /refuses to write config\.yaml until nothing overrides it/,
   },
   {
     rule: "k3s-create-only",
     change: change({ type: K3S_CONFIG_TYPE, op: "replace", replaceReasons: ["clusterInit"] }),
-    consequence: /only applies when the node first joins changed \(clusterInit\): the node will be rebuilt/,
+    consequence: /only applies when the node first joins changed \(clusterInit\): nothing rebuilds the node; `pulumi up` refuses the change/,
     recovery: /kubectl drain k3s-vm-pve/,
   },
   {
@@ -193,9 +187,9 @@ describe("the consequence table", () => {
     expect(consequencesFor(change({ type: READBACK_TYPE, op: "create", desired: { ip: "1.2.3.4" } }))).toEqual([]);
   });
 
-  it("does not call a node that recovered its reachability unreachable", () => {
-    const back = change({ type: READBACK_TYPE, op: "update", properties: [prop("reachable.kube", true, false)] });
-    expect(consequencesFor(back).map((q) => q.rule)).not.toContain("node-cluster-unreachable");
+  it("has no rule for reachability: a source that did not answer is 'could not verify', not a change", () => {
+    const down = change({ type: READBACK_TYPE, op: "update", properties: [prop("reachable.kube", false, true)] });
+    expect(consequencesFor(down)).toEqual([]);
   });
 
   it("mentions the dynamic range only when the live address is inside it", () => {

@@ -1,27 +1,33 @@
 import { describe, expect, it } from "vitest";
-import { parsePreview } from "../../../drift/preview-json";
-import { formatChange, formatValue, MAX_REPORT_CHARS, renderReport, REPORT_MARKER, shortType } from "../../../drift/report";
+import { parsePreview, type ParsedPreview } from "../../../drift/preview-json";
+import { formatChange, formatValue, MAX_REPORT_CHARS, renderReport as renderSections, REPORT_MARKER, shortType } from "../../../drift/report";
+import { buildSections } from "../../../drift/sections";
 import { buildSummary } from "../../../drift/summary";
+
+/** A report whose drift section is `refresh` (and no pull-request section). */
+const renderReport = (refresh: ParsedPreview, options: { stack: string; maxChars?: number }) => renderSections(buildSections(refresh), options);
+const asRefresh = (doc: unknown) => parsePreview(JSON.stringify(doc), { mode: "refresh" });
 
 const RES = "pulumi-nodejs:dynamic/maas:Reservation";
 const RB = "pulumi-nodejs:dynamic/readback:Node";
 const nodeUrn = (n: string) => `urn:pulumi:homelab::homelab::homelab:index:Node::${n}`;
 const childUrn = (n: string, type: string, suffix: string) => `urn:pulumi:homelab::homelab::homelab:index:Node$${type}::${n}-${suffix}`;
 
+/** A refresh-mode step (after the outputs event): recorded oldState, refreshed newState. */
 function readbackUpdate(node: string, live: string, wanted: string) {
   return {
     op: "update",
     urn: childUrn(node, RB, "readback"),
-    oldState: { type: RB, parent: nodeUrn(node), inputs: { ip: wanted }, outputs: { ip: live } },
-    newState: { type: RB, parent: nodeUrn(node), inputs: { ip: wanted } },
+    oldState: { type: RB, parent: nodeUrn(node), inputs: { ip: wanted }, outputs: { ip: wanted } },
+    newState: { type: RB, parent: nodeUrn(node), inputs: { ip: wanted }, outputs: { ip: live } },
   };
 }
 
 describe("renderReport", () => {
   it("gives a clean verdict and the summary table for a preview without changes", () => {
-    const md = renderReport(parsePreview(JSON.stringify({ steps: [], changeSummary: { same: 12 } })), { stack: "homelab" });
-    expect(md.split("\n")[0]).toBe("## ✅ No drift on stack `homelab`");
-    expect(md).toContain("| same | 12 |");
+    const md = renderReport(asRefresh({ steps: [], changeSummary: { same: 12 } }), { stack: "homelab" });
+    expect(md.split("\n")[0]).toBe("## ✅ No drift and no changes on stack `homelab`");
+    expect(md).toContain("No drift: MAAS reservations");
     expect(md.trimEnd().endsWith(REPORT_MARKER)).toBe(true);
   });
 
@@ -30,9 +36,10 @@ describe("renderReport", () => {
       steps: [readbackUpdate("k3s-vm-pve", "192.168.4.222", "192.168.4.238"), readbackUpdate("k3s-vm-still-fawn", "192.168.4.221", "192.168.4.236")],
       changeSummary: { update: 2, same: 4 },
     };
-    const md = renderReport(parsePreview(JSON.stringify(doc)), { stack: "homelab" });
-    expect(md.split("\n")[0]).toBe("## ⚠️ 2 changes on stack `homelab`");
-    expect(md).toContain("### Node `k3s-vm-pve` — 1 change");
+    const md = renderReport(asRefresh(doc), { stack: "homelab" });
+    expect(md.split("\n")[0]).toBe("## ⚠️ Stack `homelab`: 2 changes drifted since the last deployment");
+    expect(md).toContain("| ~ update | 2 |");
+    expect(md).toContain("#### Node `k3s-vm-pve` — 1 change");
     expect(md).toContain("| `k3s-vm-pve-readback` (readback:Node) | ~ update | `ip` | `192.168.4.222` → `192.168.4.238` |");
     expect(md).toMatch(/- ⚠️ `k3s-vm-pve-readback`: k3s-vm-pve reports 192\.168\.4\.222 instead of 192\.168\.4\.238/);
     expect(md).toMatch(/ {2}- \*\*Recovery:\*\* Run `pulumi up` first/);
@@ -49,7 +56,7 @@ describe("renderReport", () => {
         { message: "line one\nline two", severity: "error" },
       ],
     };
-    const md = renderReport(parsePreview(JSON.stringify(doc)), { stack: "s" });
+    const md = renderReport(asRefresh(doc), { stack: "s" });
     expect(md).toContain("- **warning** (`n-reservation`): MAAS is slow");
     expect(md).toContain("- **error**:\n\n  ```text\n  line one\n  line two\n  ```");
     expect(md).not.toContain("Previewing update");
@@ -57,7 +64,7 @@ describe("renderReport", () => {
 
   it("trims a huge report below the limit, keeps the marker and says so", () => {
     const steps = Array.from({ length: 400 }, (_, i) => readbackUpdate(`node-${String(i).padStart(3, "0")}`, "10.0.0.1", "10.0.0.2"));
-    const md = renderReport(parsePreview(JSON.stringify({ steps, changeSummary: { update: 400 } })), { stack: "big" });
+    const md = renderReport(asRefresh({ steps, changeSummary: { update: 400 } }), { stack: "big" });
     expect(md.length).toBeLessThanOrEqual(MAX_REPORT_CHARS);
     expect(md).toContain("Report trimmed");
     expect(md.trimEnd().endsWith(REPORT_MARKER)).toBe(true);
@@ -65,13 +72,13 @@ describe("renderReport", () => {
 
   it("closes a code fence the trim cut through", () => {
     const doc = { steps: [], changeSummary: { same: 1 }, diagnostics: [{ message: Array.from({ length: 200 }, (_, i) => `line ${i}`).join("\n"), severity: "error" }] };
-    const md = renderReport(parsePreview(JSON.stringify(doc)), { stack: "s", maxChars: 900 });
+    const md = renderReport(asRefresh(doc), { stack: "s", maxChars: 900 });
     expect((md.match(/```/g) ?? []).length % 2).toBe(0);
     expect(md.length).toBeLessThanOrEqual(900);
   });
 
   it("masks a credential even when it reaches the renderer unmasked", () => {
-    const parsed = parsePreview(JSON.stringify({ steps: [], changeSummary: { same: 1 } }));
+    const parsed = asRefresh({ steps: [], changeSummary: { same: 1 } });
     parsed.diagnostics.push({ severity: "warning", message: "token root@pam!ci=abcdef-123456 leaked", node: null });
     const md = renderReport(parsed, { stack: "s" });
     expect(md).not.toContain("abcdef-123456");
@@ -106,18 +113,50 @@ describe("value formatting", () => {
 });
 
 describe("buildSummary", () => {
-  it("carries per-node changes with their consequence and recovery", () => {
-    const parsed = parsePreview(JSON.stringify({ steps: [readbackUpdate("k3s-vm-pve", "192.168.4.222", "192.168.4.238")], changeSummary: { update: 1 } }));
-    const s = buildSummary(parsed, "homelab", "2026-01-01T00:00:00.000Z");
-    expect(s).toMatchObject({ stack: "homelab", clean: false, changeCount: 1, changeSummary: { update: 1 }, generatedAt: "2026-01-01T00:00:00.000Z" });
-    expect(s.nodes["k3s-vm-pve"]![0]).toMatchObject({
+  it("carries per-node changes of both sections with their consequence and recovery", () => {
+    const refresh = asRefresh({ steps: [readbackUpdate("k3s-vm-pve", "192.168.4.222", "192.168.4.238")], changeSummary: { update: 1 } });
+    const preview = parsePreview(JSON.stringify({ steps: [], changeSummary: { same: 1 } }));
+    const s = buildSummary(buildSections(refresh, preview), "homelab", 2, "2026-01-01T00:00:00.000Z");
+    expect(s).toMatchObject({ stack: "homelab", verdict: "drift", exitCode: 2, clean: false, mode: "pull-request", generatedAt: "2026-01-01T00:00:00.000Z" });
+    expect(s.drift).toMatchObject({ changeCount: 1, changeSummary: { update: 1 } });
+    expect(s.pullRequest).toEqual({ changeCount: 0, changeSummary: {}, nodes: {} });
+    expect(s.drift.nodes["k3s-vm-pve"]![0]).toMatchObject({
       resource: "k3s-vm-pve-readback",
       type: RB,
       op: "update",
       properties: [{ path: "ip", before: "192.168.4.222", after: "192.168.4.238" }],
       rules: ["node-pool-address"],
     });
-    expect(s.nodes["k3s-vm-pve"]![0]!.consequence).toMatch(/reports 192\.168\.4\.222/);
-    expect(s.nodes["k3s-vm-pve"]![0]!.recovery).toMatch(/pulumi up/);
+    expect(s.drift.nodes["k3s-vm-pve"]![0]!.consequence).toMatch(/reports 192\.168\.4\.222/);
+    expect(s.drift.nodes["k3s-vm-pve"]![0]!.recovery).toMatch(/pulumi up/);
+  });
+});
+
+describe("buildSections", () => {
+  const res = childUrn("a", RES, "reservation");
+  const recorded = { ip: "192.168.4.237", mac: "bc:24:11:1a:38:07" };
+  const refresh = asRefresh({
+    steps: [{ op: "delete", urn: res, oldState: { type: RES, parent: nodeUrn("a"), inputs: recorded, outputs: recorded } }],
+    changeSummary: { delete: 1 },
+  });
+
+  it("leaves a preview change that only re-creates what drifted out of the pull-request section", () => {
+    const preview = parsePreview(
+      JSON.stringify({
+        steps: [{ op: "refresh", urn: res, oldState: { type: RES } }, { op: "create", urn: res, newState: { type: RES, parent: nodeUrn("a"), inputs: recorded } }],
+        changeSummary: { create: 1 },
+      }),
+    );
+    const s = buildSections(refresh, preview);
+    expect(s.drift.changeCount).toBe(1);
+    expect(s.pullRequest!.changeCount).toBe(0);
+    expect(s.verdict).toBe("drift");
+  });
+
+  it("keeps a change to a drifted resource in the pull-request section when the program changed it too", () => {
+    const moved = { ...recorded, ip: "192.168.4.241" };
+    const preview = parsePreview(JSON.stringify({ steps: [{ op: "create", urn: res, newState: { type: RES, parent: nodeUrn("a"), inputs: moved } }], changeSummary: { create: 1 } }));
+    const s = buildSections(refresh, preview);
+    expect(s.pullRequest!.nodes["a"]!.map((c) => c.op)).toEqual(["create"]);
   });
 });

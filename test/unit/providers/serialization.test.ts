@@ -16,7 +16,7 @@ const check = path.join(root, "test/harness/serialize-check.js");
 const BUDGET_BYTES = 160_000;
 /** What our resources register is stored twice per resource in state (inputs and outputs). */
 const STORED_BUDGET_BYTES = 8_000;
-const STORED = ["reservationForwarder", "readbackForwarder", "nodeConfigProvider"];
+const STORED = ["reservationForwarder", "readbackForwarder", "nodeConfigForwarder"];
 
 function jsFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {

@@ -1,32 +1,33 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import * as pulumi from "@pulumi/pulumi";
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { planK3sNode } from "../../../../providers/k3s/config";
-import { diffK3sSettings, nodeConfigProvider, REPLACE_FIELDS, UPDATE_FIELDS } from "../../../../providers/k3s/node-config";
+import { describe, expect, it } from "vitest";
+import { planK3sNode, toK3sConfigFile, toYaml } from "../../../../providers/k3s/config";
+import {
+  CREATE_ONLY_FIELDS,
+  RESTART_FIELDS,
+  diffSettings,
+  execStartFlags,
+  findOverrides,
+  refusal,
+  settingsFromConfigYaml,
+} from "../../../../providers/k3s/node-config/model";
 
 const cluster = { apiEndpoint: "k3s.homelab.lan", flannelBackend: "vxlan", initServer: "k3s-vm-pve" };
-const state = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
+const settings = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
   ...planK3sNode({ name: "k3s-vm-still-fawn", ip: "192.168.4.236", interface: "eth0", role: "server" }, cluster),
   tokenSha256: "a".repeat(64),
   ...overrides,
 });
+const { tokenSha256: _t, ...plain } = settings();
+const joined = Object.fromEntries(CREATE_ONLY_FIELDS.map((f) => [f, settings()[f] ?? null]));
 
-afterEach(() => {
-  vi.restoreAllMocks();
-});
-
-describe("diffK3sSettings", () => {
+describe("diffSettings", () => {
   it.each([
     ["nodeIp", "192.168.4.221"],
     ["flannelIface", "ens18"],
     ["tlsSan", ["k3s.homelab.lan", "192.168.4.221"]],
     ["advertiseAddress", "192.168.4.221"],
     ["resolvConf", "/etc/resolv.conf"],
-  ])("updates %s in place (K3s picks it up on restart)", (field, value) => {
-    expect(diffK3sSettings(state(), state({ [field]: value }))).toEqual({ updates: [field], replaces: [] });
+  ])("a changed %s is written and needs a restart", (field, value) => {
+    expect(diffSettings(settings(), settings({ [field]: value }), joined)).toEqual({ changed: [field], restart: [field], refused: [] });
   });
 
   it.each([
@@ -36,100 +37,73 @@ describe("diffK3sSettings", () => {
     ["nodeLabels", ["homelab/zone=a"]],
     ["flannelBackend", "host-gw"],
     ["clusterCidr", "10.52.0.0/16"],
-    ["serviceCidr", "10.53.0.0/16"],
     ["nodeName", "renamed"],
     ["role", "agent"],
-  ])("replaces on %s, which K3s ignores on a node that already joined", (field, value) => {
-    expect(diffK3sSettings(state(), state({ [field]: value }))).toEqual({ updates: [], replaces: [field] });
+  ])("a declared change of %s on a joined node is refused (K3s reads it only when joining)", (field, value) => {
+    expect(diffSettings(settings(), settings({ [field]: value }), joined).refused).toEqual([field]);
   });
 
-  it("replaces on a field it does not know (safe default)", () => {
-    expect(diffK3sSettings(state(), state({ somethingNew: 1 })).replaces).toEqual(["somethingNew"]);
+  it("a hand edit of a create-only key on the node is rewritten, not refused", () => {
+    const onNode = settings({ flannelBackend: "host-gw" });
+    expect(diffSettings(onNode, settings(), joined)).toEqual({ changed: ["flannelBackend"], restart: [], refused: [] });
   });
 
-  it("sees no change when only __provider differs", () => {
-    expect(diffK3sSettings({ ...state(), __provider: "old code" }, { ...state(), __provider: "new code" })).toEqual({ updates: [], replaces: [] });
-  });
-
-  it("classifies every stored field exactly once", () => {
-    const all = [...UPDATE_FIELDS, ...REPLACE_FIELDS];
+  it("ignores __provider and classifies every field exactly once", () => {
+    expect(diffSettings({ ...settings(), __provider: "a" }, { ...settings(), __provider: "b" }, joined).changed).toEqual([]);
+    const all = [...RESTART_FIELDS, ...CREATE_ONLY_FIELDS];
     expect(new Set(all).size).toBe(all.length);
-    expect([...Object.keys(state())].filter((key) => !all.includes(key as never))).toEqual([]);
+    expect(Object.keys(settings()).filter((k) => !all.includes(k as never))).toEqual([]);
   });
 });
 
-describe("nodeConfigProvider", () => {
-  it("returns an explicit diff that lists the replacing fields", async () => {
-    const diff = await nodeConfigProvider.diff!("k3s-vm-still-fawn", state(), state({ nodeIp: "192.168.4.221", clusterCidr: "10.52.0.0/16" }));
-    expect(diff).toEqual({ changes: true, replaces: ["clusterCidr"], deleteBeforeReplace: false });
-    expect(await nodeConfigProvider.diff!("k3s-vm-still-fawn", state(), state())).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+describe("settingsFromConfigYaml", () => {
+  it("reads back exactly what the renderer wrote", () => {
+    const text = toYaml(toK3sConfigFile(plain as never));
+    expect(settingsFromConfigYaml(text, "server")).toEqual(plain);
   });
 
-  it("warns how to apply an in-place change on the node", async () => {
-    const warn = vi.spyOn(console, "warn").mockImplementation(() => undefined);
-    await nodeConfigProvider.update!("k3s-vm-still-fawn", state(), state({ nodeIp: "192.168.4.221" }));
-    expect(warn).toHaveBeenCalledWith(
-      "K3s settings of k3s-vm-still-fawn changed (nodeIp): apply with: edit /etc/rancher/k3s/config.yaml on k3s-vm-still-fawn and `systemctl restart k3s`",
-    );
-    await nodeConfigProvider.update!("w", state({ role: "agent", nodeName: "w" }), state({ role: "agent", nodeName: "w", flannelIface: "eth1" }));
-    expect(warn).toHaveBeenLastCalledWith(expect.stringContaining("`systemctl restart k3s-agent`"));
-  });
-
-  it("stores the settings keyed by node name and reads back what it stored", async () => {
-    const created = await nodeConfigProvider.create({ ...state(), __provider: "code" });
-    expect(created.id).toBe("k3s-vm-still-fawn");
-    expect(created.outs).toEqual(state());
-    expect(await nodeConfigProvider.read!(created.id, created.outs)).toEqual({ id: created.id, props: state() });
-  });
-
-  it("fails check when the node cannot be pinned", async () => {
-    const result = await nodeConfigProvider.check!({}, state({ nodeIp: "" }));
-    expect(result.failures).toEqual([{ property: "nodeIp", reason: "nodeIp is required: K3s cannot pin the node without it" }]);
+  it("reads a hand-edited node-ip", () => {
+    const text = toYaml(toK3sConfigFile(plain as never)).replace("node-ip: 192.168.4.236", "node-ip: 192.168.4.99");
+    expect(settingsFromConfigYaml(text, "server").nodeIp).toBe("192.168.4.99");
   });
 });
 
-describe("serialization of the compiled provider (dist/)", () => {
-  // vitest's transform breaks closure serialization (ref/pulumi.md §4): use tsc's output, as the engine does.
-  // Run `npx tsc -p tsconfig.json` first.
-  const distRequire = createRequire(resolve(__dirname, "../../../../dist/providers/k3s/node-config.js"));
-  const dist = distRequire("./node-config.js") as typeof import("../../../../providers/k3s/node-config");
+describe("findOverrides", () => {
+  const configFile = toK3sConfigFile(plain as never);
+  const unit = (flags: string) => `[Service]\nType=notify\nExecStart=/usr/local/bin/k3s \\\n    server \\\n    ${flags}\n`;
 
-  async function roundTrip(provider: unknown): Promise<{ text: string; handler: pulumi.dynamic.ResourceProvider }> {
-    const { text, exportName } = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
-    const module = { exports: {} as Record<string, () => pulumi.dynamic.ResourceProvider> };
-    new Function("module", "exports", "require", text)(module, module.exports, distRequire);
-    return { text, handler: module.exports[exportName]!() };
-  }
-
-  /** What must hold for serialized provider text; returns the violations. */
-  function serializationProblems(text: string): string[] {
-    const problems: string[] = [];
-    if (text.length > 10_000) problems.push(`text is ${text.length} characters (budget 10,000)`);
-    if (/require\(/.test(text)) problems.push("requires a module at run time");
-    if (/exports\.(UPDATE|REPLACE)/.test(text)) problems.push("reads an exported constant through `exports`");
-    return problems;
-  }
-
-  it("serializes without capturing @pulumi/pulumi or module exports, and works after loading", async () => {
-    const { text, handler } = await roundTrip(dist.nodeConfigProvider);
-    expect(serializationProblems(text)).toEqual([]);
-    const diff = await handler.diff!("n", state(), state({ nodeIp: "192.168.4.221", tokenSha256: "b".repeat(64) }));
-    expect(diff).toEqual({ changes: true, replaces: ["tokenSha256"], deleteBeforeReplace: false });
-    expect((await handler.create(state())).id).toBe("k3s-vm-still-fawn");
+  it("says which unit flag overrides config.yaml and how to fix it (seed 004's --flannel-iface)", () => {
+    const [message, ...rest] = findOverrides({ configFile, unitPath: "/etc/systemd/system/k3s.service", unitText: unit("--flannel-iface=wlp5s0"), dropIns: [], envFiles: [] });
+    expect(rest).toEqual([]);
+    expect(message).toContain("the unit's `--flannel-iface=wlp5s0` overrides config.yaml (config.yaml: flannel-iface: eth0)");
+    expect(message).toContain("remove it from ExecStart in /etc/systemd/system/k3s.service, run `systemctl daemon-reload`");
   });
 
-  it("fails the same check for a deliberately broken provider that logs through pulumi.log", async () => {
-    // Negative control: works in-process, but drags the Pulumi SDK into the serialized code.
-    const dir = mkdtempSync(join(tmpdir(), "k3s-serialize-"));
-    try {
-      const file = join(dir, "broken.cjs");
-      writeFileSync(file, "let log;\nexports.setLog = (l) => { log = l; };\nexports.provider = { async update(_id, _olds, news) { log.warn('changed'); return { outs: news }; } };\n");
-      const broken = createRequire(file)(file) as { setLog(log: unknown): void; provider: pulumi.dynamic.ResourceProvider };
-      broken.setLog(pulumi.log);
-      const { text } = await pulumi.runtime.serializeFunction(() => broken.provider, { allowSecrets: true });
-      expect(serializationProblems(text)).not.toEqual([]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+  it("reads `--node-ip X`, `-i X` and a flag equal to the file as no conflict", () => {
+    expect(execStartFlags(unit("--node-ip 192.168.4.9 -i 192.168.4.8")).map((f) => f.text)).toEqual(["--node-ip=192.168.4.9", "--node-ip=192.168.4.8"]);
+    expect(findOverrides({ configFile, unitPath: "u", unitText: unit("--node-ip=192.168.4.236"), dropIns: [], envFiles: [] })).toEqual([]);
+  });
+
+  it("reports a later drop-in and K3S_* variables, never quoting a token", () => {
+    const found = findOverrides({
+      configFile,
+      unitPath: "u",
+      dropIns: [{ path: "/etc/rancher/k3s/config.yaml.d/50-local.yaml", text: "node-ip: 192.168.4.50\n" }],
+      envFiles: [{ path: "/etc/systemd/system/k3s.service.env", text: "K3S_TOKEN=SENTINEL-token-value\nK3S_URL=https://192.168.4.1:6443\nOTHER=1\n" }],
+    });
+    expect(found).toHaveLength(3);
+    expect(found[0]).toContain("the drop-in /etc/rancher/k3s/config.yaml.d/50-local.yaml sets `node-ip: 192.168.4.50`, which overrides config.yaml");
+    expect(found.join("\n")).toContain("K3S_TOKEN (value not shown)");
+    expect(found.join("\n")).not.toContain("SENTINEL");
+  });
+});
+
+describe("refusal", () => {
+  it("names the node and the flags, and gives the runbook", () => {
+    const text = refusal("k3s-vm-pve", "server", ["clusterCidr", "tokenSha256"]);
+    expect(text).toContain("K3sNodeConfig k3s-vm-pve: cluster-cidr, token changed");
+    expect(text).toContain("kubectl drain k3s-vm-pve");
+    expect(text).toContain("k3s-uninstall.sh");
+    expect(text).toContain("rejoin: true");
   });
 });

@@ -101,6 +101,7 @@ describe("compareObservation", () => {
     agentIp: "192.168.4.238",
     reachable: { kube: true, proxmox: true },
     errors: [],
+    unverified: [],
   };
 
   it("finds nothing when every source reports the pinned address", () => {
@@ -116,13 +117,25 @@ describe("compareObservation", () => {
     ]);
   });
 
-  it("counts an unreachable source and its error as differences", () => {
-    const down = { ...consistent, reachable: { kube: false, proxmox: true }, errors: ["the cluster API did not answer"] };
-    expect(compareObservation(expected, down).map((m) => m.field)).toEqual(["reachable.kube", "errors"]);
+  it("does not compare the fields of a source that did not answer: unverified is not drift", () => {
+    const unverified = [{ source: "kube" as const, reason: "the cluster API did not answer", fix: "start it" }];
+    // last known values that differ, but the cluster did not answer this time
+    const down = { ...consistent, ip: "192.168.4.222", nodeIp: null, reachable: { kube: false, proxmox: true }, errors: ["x"], unverified };
+    expect(compareObservation(expected, down)).toEqual([]);
+    // the agent did answer, and its address differs: that is still drift
+    expect(compareObservation(expected, { ...down, agentIp: "192.168.4.222" }).map((m) => m.field)).toEqual(["agentIp"]);
   });
 
-  it("treats fields missing from an old state as null", () => {
-    expect(compareObservation(expected, { ip: "192.168.4.238" }).map((m) => m.field)).toContain("nodeIp");
+  it("treats fields missing from an old state as null, and an old state without reachability as unverified", () => {
+    expect(compareObservation(expected, { ip: "192.168.4.238", reachable: { kube: true, proxmox: true } }).map((m) => m.field)).toContain("nodeIp");
+    expect(compareObservation(expected, { ip: "192.168.4.238" })).toEqual([]);
+  });
+
+  it("expects no flannel address without flannel", () => {
+    const noFlannel = expectedObservation({ ip: "192.168.4.238", flannelIface: "eth0", kube: {}, flannel: false });
+    expect(noFlannel.flannelPublicIp).toBeNull();
+    expect(compareObservation(noFlannel, { ...consistent, flannelPublicIp: null })).toEqual([]);
+    expect(compareObservation(noFlannel, { ...consistent, flannelPublicIp: "192.168.4.9" })).toEqual([]);
   });
 
   it("expects nothing from a source that is not configured", () => {

@@ -88,9 +88,10 @@ describe("check", () => {
       nodeIp: PINNED,
       flannelPublicIp: PINNED,
       agentIp: PINNED,
-      reachable: { kube: true, proxmox: true },
-      errors: [],
     });
+    // whether a source answers is not something the program declares
+    expect(r.inputs).not.toHaveProperty("reachable");
+    expect(r.inputs).not.toHaveProperty("errors");
   });
 
   it("reports every bad field at once, each by property name", async () => {
@@ -146,6 +147,7 @@ describe("create", () => {
       agentIp: PINNED,
       reachable: { kube: true, proxmox: true },
       errors: [],
+      unverified: [],
     });
     expect(console.warn).not.toHaveBeenCalled();
     expect(await p.diff!(NODE, created.outs!, await checked())).toEqual({ changes: false });
@@ -232,7 +234,10 @@ describe("read when a source cannot be reached", () => {
     expect(state.reachable).toEqual({ kube: false, proxmox: true });
     expect(state.errors).toHaveLength(1);
     expect(state.errors[0]).toMatch(new RegExp(`the cluster API at ${kube.url} did not answer for node "k3s-vm-pve" \\(.*ECONNREFUSED`));
-    expect(diff).toEqual({ changes: true });
+    expect(state.unverified).toEqual([{ source: "kube", reason: expect.stringMatching(/did not answer/), fix: expect.stringMatching(/the cluster API is down or unreachable/) }]);
+    // unverified is not drift: no change, and a warning naming the node, the reason and the fix
+    expect(diff).toEqual({ changes: false });
+    expect(console.warn).toHaveBeenCalledWith(expect.stringMatching(/^warning: could not verify k3s-vm-pve .*did not answer.*Fix: the cluster API is down/));
   });
 
   it("treats a 503 from the cluster API as unreachable, after one retry", async () => {
@@ -246,7 +251,8 @@ describe("read when a source cannot be reached", () => {
     const { state, diff } = await refreshAfter(() => pve.setAgentRunning(VMID, false));
     expect(state).toMatchObject({ agentIp: PINNED, reachable: { kube: true, proxmox: false } });
     expect(state.errors[0]).toMatch(/guest agent of VM 101 on pve is not running/);
-    expect(diff.changes).toBe(true);
+    expect(state.unverified[0]).toMatchObject({ source: "proxmox", fix: expect.stringMatching(/apt install qemu-guest-agent/) });
+    expect(diff.changes).toBe(false);
   });
 
   it("recovers once the cluster answers again", async () => {
@@ -265,7 +271,7 @@ describe("read when a source cannot be reached", () => {
     await configure({ ...config, "homelab:kubeconfig": kube.kubeconfig.replace(kube.token, leaked) });
     const { state } = await refreshAfter(() => undefined);
     expect(state.reachable.kube).toBe(false);
-    expect(state.errors[0]).toMatch(/refused the credentials from stack config homelab:kubeconfig \(401\)/);
+    expect(state.errors[0]).toMatch(/rejected the credentials from stack config homelab:kubeconfig \(401 Unauthorized\)/);
     expect(JSON.stringify(state)).not.toContain(leaked);
     expect(JSON.stringify(state)).not.toContain(kube.token);
     expect(JSON.stringify(state)).not.toContain(pve.apiToken);
@@ -276,7 +282,7 @@ describe("read when a source cannot be reached", () => {
     await configure({ "homelab:proxmoxApiToken": pve.apiToken });
     const created = await p.create(await checked());
     expect(created.outs!.reachable.kube).toBe(false);
-    expect(created.outs!.errors[0]).toMatch(/no kubeconfig: set the secret stack config homelab:kubeconfig .*KUBECONFIG/);
+    expect(created.outs!.errors[0]).toMatch(/no kubeconfig: .*; set the secret stack config homelab:kubeconfig .*KUBECONFIG/);
   });
 });
 

@@ -36,11 +36,18 @@ describe("renderAlertRules", () => {
     expect(rule?.annotations.description).toContain("/run/systemd/resolve/resolv.conf");
   });
 
-  it("gives every rule a duration, a severity and a summary", () => {
+  it("gives every rule a duration, a severity, a summary and a description with a command to run", () => {
     for (const rule of rules) {
       expect(rule.for).toMatch(/^\d+m$/);
       expect(["warning", "critical"]).toContain(rule.labels.severity);
       expect(rule.annotations.summary).toBeTruthy();
+      expect(rule.annotations.description, rule.alert).toMatch(/`(kubectl|pulumi|systemctl) [^`]+`/);
     }
+  });
+
+  it("alerts on a steady crash loop by its waiting reason, as kubernetes-mixin's KubePodCrashLooping", () => {
+    const [rule] = byName("PodCrashLooping");
+    expect(rule?.expr).toBe('max_over_time(kube_pod_container_status_waiting_reason{reason="CrashLoopBackOff"}[5m]) >= 1');
+    expect(rule?.for).toBe("15m");
   });
 });

@@ -32,6 +32,7 @@ interface Run {
   nodes?: Record<string, Record<string, unknown>>;
   resources: Registered[];
   stdout: string;
+  stderr: string;
 }
 
 function baseValues(): StackValues {
@@ -47,7 +48,7 @@ let runCount = 0;
 async function runProgram(values: StackValues): Promise<Run> {
   const config = Object.fromEntries(Object.entries(values).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]));
   const resultFile = join(tmp, `run-${runCount++}.json`);
-  const { stdout } = await promisify(execFile)(process.execPath, [runner], {
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, [runner], {
     cwd: root,
     env: {
       ...process.env,
@@ -56,7 +57,7 @@ async function runProgram(values: StackValues): Promise<Run> {
       MOCK_RESULT_FILE: resultFile,
     },
   });
-  return { ...(JSON.parse(readFileSync(resultFile, "utf8")) as Omit<Run, "stdout">), stdout };
+  return { ...(JSON.parse(readFileSync(resultFile, "utf8")) as Omit<Run, "stdout" | "stderr">), stdout, stderr };
 }
 
 function withNodes(values: StackValues, edit: (nodes: Array<Record<string, unknown>>) => void): StackValues {
@@ -141,7 +142,10 @@ beforeAll(async () => {
     noProxmox: Object.fromEntries(Object.entries(base).filter(([key]) => key !== "homelab:proxmox" && key !== "homelab:proxmoxApiToken")),
     proxmoxDisabled: { ...base, "homelab:proxmox": { ...(base["homelab:proxmox"] as object), enabled: false } },
     bareMetalAgent: withNodes(base, (nodes) => {
-      nodes.push({ name: "leveling-pc", ip: "192.168.4.186", mac: "a8:a1:59:00:11:22", addressing: "static", interface: "enp6s0", role: "agent", reserveInMaas: false });
+      nodes.push({ name: "leveling-pc", ip: "192.168.4.186", mac: "a8:a1:59:00:11:22", addressing: "static", interface: "enp6s0", role: "agent", reserveInMaas: false, ssh: { hostKey: `SHA256:${"b".repeat(43)}`, user: "deploy" } });
+    }),
+    noSsh: withNodes(base, (nodes) => {
+      delete nodes[1]!.ssh;
     }),
     withKubeconfig: { ...base, "homelab:kubeconfig": KUBECONFIG },
     invalid: withNodes(base, (nodes) => {
@@ -271,7 +275,23 @@ describe("the homelab program under mocks", () => {
   it("gives a bare-metal node (no proxmox block) its K3s config but no VM, and no reservation when it opts out", () => {
     const run = runs.bareMetalAgent!;
     expect(run.resources.filter((r) => r.name.startsWith("leveling-pc")).map((r) => r.type)).toEqual([T.node, T.k3s]);
-    expect(find(run, T.k3s, "leveling-pc-k3s").inputs).toMatchObject({ nodeIp: "192.168.4.186", flannelIface: "enp6s0", role: "agent", server: "https://k3s.homelab.lan:6443" });
+    expect(find(run, T.k3s, "leveling-pc-k3s").inputs).toMatchObject({
+      nodeIp: "192.168.4.186",
+      flannelIface: "enp6s0",
+      role: "agent",
+      server: "https://k3s.homelab.lan:6443",
+      // SSH goes to the declared IP unless ssh.host says otherwise; the key and token are named, never passed.
+      ssh: { host: "192.168.4.186", port: 22, user: "deploy", hostKey: `SHA256:${"b".repeat(43)}` },
+      tokenConfigKey: "homelab:k3sToken",
+      restart: "changed",
+    });
+  });
+
+  it("delivers no K3s settings to a node without an ssh block, and says so", () => {
+    const run = runs.noSsh!;
+    expect(run.error).toBeUndefined();
+    expect(run.resources.filter((r) => r.type === T.k3s).map((r) => r.name)).toEqual(["k3s-vm-pve-k3s", "k3s-vm-chief-horse-k3s"]);
+    expect(run.stdout + run.stderr).toContain('k3s-vm-still-fawn: K3s settings are not delivered (no ssh block)');
   });
 
   it("keeps the K3s and Proxmox tokens secret wherever they are registered", () => {

@@ -23,6 +23,8 @@ const node: ProxmoxNode = {
   interface: "eth0",
   role: "server",
   reserveInMaas: true,
+  restart: "changed",
+  rejoin: false,
   labels: {},
   proxmox: { node: "chief-horse", vmId: 109, cores: 4, memoryMb: 8192, diskGb: 64 },
 };

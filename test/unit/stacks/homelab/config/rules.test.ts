@@ -11,7 +11,7 @@ const network: NetworkConfig = {
   dns: ["192.168.4.53"],
   dynamicRange: { start: "192.168.4.200", end: "192.168.4.229" },
 };
-const k3s: K3sConfig = { version: "v1.30.5+k3s1", apiEndpoint: "k3s.homelab.lan", flannelBackend: "vxlan" };
+const k3s: K3sConfig = { version: "v1.30.5+k3s1", apiEndpoint: "k3s.homelab.lan", flannelBackend: "vxlan", readyTimeoutSeconds: 180 };
 const proxmox: ProxmoxConfig = {
   enabled: true,
   endpoint: "https://pve:8006/",
@@ -27,7 +27,7 @@ const proxmox: ProxmoxConfig = {
 function node(name: string, ip: string, mac: string, extra: Partial<ParsedNode["node"]> = {}): ParsedNode {
   return {
     label: `nodes[${JSON.stringify(name)}]`,
-    node: { name, ip, mac, addressing: "dhcp-reserved", interface: "eth0", role: "server", labels: {}, ...extra },
+    node: { name, ip, mac, addressing: "dhcp-reserved", interface: "eth0", role: "server", labels: {}, restart: "changed", rejoin: false, ...extra },
   };
 }
 

@@ -1,0 +1,287 @@
+/**
+ * A lab machine that behaves like a K3s node over SSH: a real OpenSSH server (/usr/sbin/sshd,
+ * Debian's openssh-server) on 127.0.0.1:<port> with its own host key, started with
+ * `unshare --mount` so it and every session it forks see a private root:
+ * - overlays over /etc, /var/lib and /run (so /etc/rancher, /var/lib/rancher and /run/sshd can be
+ *   created without touching the real ones), then bind mounts of this machine's directories over
+ *   /etc/rancher, /etc/systemd/system, /etc/default and /var/lib/rancher;
+ * - an overlay over /usr/local/bin holding the `systemctl` and `k3s` stand-ins (standin.ts), which
+ *   come first on sshd's and sudo's default PATH.
+ * The mount namespace lives as long as sshd; sessions inherit it because sshd forks them.
+ *
+ * The lab side (this module) plays the K3s process: it reads the restarts the stand-in records
+ * and calls `onRestart`, which decides when and how the node comes back (fleet.ts updates the
+ * simulated cluster's Node object). Everything lives in one temp directory removed by `close()`.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { connect, createServer, type AddressInfo } from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { generateKeyPair } from "./keys";
+import type { StartupValue } from "./k3s-startup";
+
+export type K3sUnit = "k3s" | "k3s-agent";
+
+export interface LabMachineOptions {
+  name: string;
+  /** The K3s unit installed on the machine (as the install script would); none when undefined. */
+  unit?: K3sUnit;
+  /** Extra ExecStart flags in the unit (seed 004 put `--flannel-iface=wlp5s0` there). */
+  execStartFlags?: string[];
+  /** Public keys allowed to log in as root. */
+  authorizedKeys: string[];
+  /** Files on the machine before it starts, by absolute path under the private dirs. */
+  files?: Record<string, string>;
+  /** Called for every `systemctl restart`; its result is the exit code systemctl returns (default 0). */
+  onRestart?: (event: RestartEvent) => number | void | Promise<number | void>;
+}
+
+export interface RestartEvent {
+  unit: string;
+  /** ms since epoch, when `systemctl restart` ran. */
+  at: number;
+  /** What K3s starts with: config.yaml, drop-ins, then ExecStart flags (k3s-startup.ts). */
+  settings: Record<string, StartupValue>;
+}
+
+/** The private directories a machine has, as mount points on the machine. */
+export const PRIVATE_DIRS = ["/etc/rancher", "/etc/systemd/system", "/etc/default", "/var/lib/rancher"] as const;
+
+const SSHD = "/usr/sbin/sshd";
+const LOOPBACK = "127.0.0.1";
+
+export interface LabMachine {
+  name: string;
+  host: string;
+  port: number;
+  /** known_hosts line for this machine: "[127.0.0.1]:<port> ssh-ed25519 AAAA…". */
+  knownHostsLine: string;
+  /** "SHA256:…" of the host key. */
+  hostKeyFingerprint: string;
+  /** This machine's directory (root/ holds the private dirs). */
+  dir: string;
+  /** The host path of a file on the machine, e.g. file("/etc/rancher/k3s/config.yaml"). */
+  file(machinePath: string): string;
+  /** Content of a file on the machine, or undefined. */
+  read(machinePath: string): string | undefined;
+  write(machinePath: string, content: string): Promise<void>;
+  restarts(): RestartEvent[];
+  /** SSH logins accepted so far (from sshd's log). */
+  logins(): number;
+  /** What `systemctl is-active <unit>` answers. */
+  setActive(unit: K3sUnit, state: "active" | "activating" | "failed"): Promise<void>;
+  /** Stops sshd (connections refused) or starts it again on the same port with the same key. */
+  setReachable(reachable: boolean): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, LOOPBACK, resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, LOOPBACK);
+    s.once("connect", () => (s.destroy(), resolve(true)));
+    s.once("error", () => resolve(false));
+  });
+}
+
+function unitText(unit: K3sUnit, flags: string[]): string {
+  const command = unit === "k3s" ? "server" : "agent";
+  return [
+    "[Unit]",
+    "Description=Lightweight Kubernetes",
+    "Documentation=https://k3s.io",
+    "Wants=network-online.target",
+    "After=network-online.target",
+    "",
+    "[Install]",
+    "WantedBy=multi-user.target",
+    "",
+    "[Service]",
+    "Type=notify",
+    "EnvironmentFile=-/etc/default/%N",
+    "EnvironmentFile=-/etc/sysconfig/%N",
+    `EnvironmentFile=-/etc/systemd/system/${unit}.service.env`,
+    "KillMode=process",
+    "Delegate=yes",
+    "Restart=always",
+    "RestartSec=5s",
+    "ExecStart=/usr/local/bin/k3s \\",
+    ...[command, ...flags].map((w, i, all) => `    ${w}${i < all.length - 1 ? " \\" : ""}`),
+    "",
+  ].join("\n");
+}
+
+function namespaceScript(dir: string, sshdConfig: string): string {
+  const ovl = (target: string, lower: string, name: string) =>
+    `mkdir -p ${dir}/ovl/${name}/up ${dir}/ovl/${name}/work && mount -t overlay overlay -o lowerdir=${lower},upperdir=${dir}/ovl/${name}/up,workdir=${dir}/ovl/${name}/work ${target}`;
+  return [
+    "set -e",
+    ovl("/etc", "/etc", "etc"),
+    ovl("/var/lib", "/var/lib", "varlib"),
+    ovl("/run", "/run", "run"),
+    ovl("/usr/local/bin", `${dir}/bin:/usr/local/bin`, "bin"),
+    `mkdir -p ${PRIVATE_DIRS.join(" ")} /run/sshd`,
+    ...PRIVATE_DIRS.map((d) => `mount --bind ${dir}/root${d} ${d}`),
+    `exec ${SSHD} -D -e -f ${sshdConfig}`,
+  ].join("\n");
+}
+
+export async function startLabMachine(opts: LabMachineOptions): Promise<LabMachine> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), `lab-node-${opts.name}-`));
+  try {
+    return await start(dir, opts);
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function start(dir: string, opts: LabMachineOptions): Promise<LabMachine> {
+  await Promise.all([...PRIVATE_DIRS.map((d) => mkdir(path.join(dir, "root", d), { recursive: true })), mkdir(path.join(dir, "ssh")), mkdir(path.join(dir, "bin")), mkdir(path.join(dir, "state/acks"), { recursive: true })]);
+  await writeFile(path.join(dir, "state/events.log"), "");
+  const hostKey = await generateKeyPair(path.join(dir, "ssh/host_ed25519"), `lab-${opts.name}`);
+  await writeFile(path.join(dir, "ssh/authorized_keys"), `${opts.authorizedKeys.join("\n")}\n`, { mode: 0o600 });
+
+  // The stand-ins run the compiled standin.js with the same node binary (from dist/ also when
+  // this module is loaded from source by vitest).
+  const compiledDir = path.basename(path.resolve(__dirname, "../..")) === "dist" ? __dirname : path.resolve(__dirname, "../../dist/lab/node");
+  const standin = path.join(compiledDir, "standin.js");
+  // `systemctl is-active` is answered by the shell itself (as cheap as the real one, so a refresh
+  // of many machines measures SSH, not node start-ups); everything else goes to standin.js.
+  const isActive = [
+    'if [ "$1" = is-active ]; then',
+    '  shift; quiet=; if [ "$1" = --quiet ] || [ "$1" = -q ]; then quiet=1; shift; fi; unit="${1%.service}"',
+    `  if [ ! -f '${dir}/root/etc/systemd/system/'"$unit".service ]; then state=inactive`,
+    `  elif [ -f '${dir}/state/active-'"$unit" ]; then state=$(cat '${dir}/state/active-'"$unit"); else state=active; fi`,
+    '  [ -n "$quiet" ] || echo "$state"; [ "$state" = active ] && exit 0; exit 3',
+    "fi",
+  ].join("\n");
+  for (const tool of ["systemctl", "k3s"]) {
+    const wrapper = path.join(dir, "bin", tool);
+    await writeFile(wrapper, `#!/bin/sh\n${tool === "systemctl" ? `${isActive}\n` : ""}LAB_NODE_DIR='${dir}' exec '${process.execPath}' '${standin}' ${tool} "$@"\n`);
+    await chmod(wrapper, 0o755);
+  }
+  const file = (p: string) => path.join(dir, "root", p);
+  if (opts.unit) await writeFile(file(`/etc/systemd/system/${opts.unit}.service`), unitText(opts.unit, opts.execStartFlags ?? []));
+  for (const [p, content] of Object.entries(opts.files ?? {})) {
+    await mkdir(path.dirname(file(p)), { recursive: true });
+    await writeFile(file(p), content);
+  }
+
+  const port = await freePort();
+  const sshdConfig = path.join(dir, "ssh/sshd_config");
+  await writeFile(
+    sshdConfig,
+    [
+      `ListenAddress ${LOOPBACK}:${port}`,
+      `HostKey ${dir}/ssh/host_ed25519`,
+      `AuthorizedKeysFile ${dir}/ssh/authorized_keys`,
+      "StrictModes no", // the temp directory is not root's home; its modes are the test's business
+      "PermitRootLogin prohibit-password",
+      "PasswordAuthentication no",
+      "KbdInteractiveAuthentication no",
+      "UsePAM no",
+      "PidFile none",
+      "LogLevel INFO", // one "Accepted publickey" line per login: counted by logins()
+      "",
+    ].join("\n"),
+  );
+  const script = namespaceScript(dir, sshdConfig);
+  let sshd: ChildProcess | undefined;
+  let sshdLog = "";
+  let logins = 0;
+  const startSshd = async () => {
+    const child = spawn("unshare", ["--mount", "--propagation", "private", "sh", "-c", script], { stdio: ["ignore", "ignore", "pipe"] });
+    child.stderr?.on("data", (d: Buffer) => {
+      const text = d.toString();
+      logins += text.split("Accepted publickey").length - 1;
+      sshdLog = (sshdLog + text).slice(-4000);
+    });
+    sshd = child;
+    for (let i = 0; i < 200; i++) {
+      if (child.exitCode !== null) throw new Error(`lab machine ${opts.name}: sshd exited (${child.exitCode}): ${sshdLog.trim()}`);
+      if (await accepts(port)) return;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    child.kill("SIGKILL");
+    throw new Error(`lab machine ${opts.name}: sshd did not listen on ${LOOPBACK}:${port} within 5 s: ${sshdLog.trim()}`);
+  };
+  const stopSshd = async () => {
+    const child = sshd;
+    sshd = undefined;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGTERM");
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+    if (child.exitCode === null) child.kill("SIGKILL");
+  };
+  await startSshd();
+
+  // The K3s side: follow events.log, answer each restart through its ack file.
+  const events: RestartEvent[] = [];
+  let offset = 0;
+  let busy = false;
+  const poll = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const text = await readFile(path.join(dir, "state/events.log"), "utf8").catch(() => "");
+      const fresh = text.slice(offset);
+      const complete = fresh.slice(0, fresh.lastIndexOf("\n") + 1);
+      offset += complete.length;
+      for (const line of complete.split("\n").filter(Boolean)) {
+        const e = JSON.parse(line) as RestartEvent & { seq: string };
+        if (e.unit === "daemon-reload") continue;
+        events.push({ unit: e.unit, at: e.at, settings: e.settings });
+        const code = (await opts.onRestart?.(e)) ?? 0;
+        await writeFile(path.join(dir, "state/acks", e.seq), String(code));
+      }
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = setInterval(() => void poll(), 25);
+  timer.unref();
+
+  const hostKeyBlob = hostKey.publicKey.split(/\s+/).slice(0, 2).join(" ");
+  let closed = false;
+  return {
+    name: opts.name,
+    host: LOOPBACK,
+    port,
+    knownHostsLine: `[${LOOPBACK}]:${port} ${hostKeyBlob}`,
+    hostKeyFingerprint: hostKey.fingerprint,
+    dir,
+    file,
+    read: (p) => (existsSync(file(p)) ? readFileSync(file(p), "utf8") : undefined),
+    async write(p, content) {
+      await mkdir(path.dirname(file(p)), { recursive: true });
+      await writeFile(file(p), content);
+    },
+    restarts: () => events.map((e) => ({ ...e })),
+    logins: () => logins,
+    async setActive(unit, state) {
+      await writeFile(path.join(dir, "state", `active-${unit}`), state);
+    },
+    async setReachable(reachable) {
+      if (reachable && !sshd) await startSshd();
+      if (!reachable) await stopSshd();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(timer);
+      await stopSshd();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,25 @@
+/**
+ * Every dynamic provider of this project, by stable module id. State stores only `{ id, version }`
+ * (see forwarding-provider.ts); this table, shipped with each release, says where that code lives
+ * now. Moving or renaming a provider file means changing its `module` here, never its id.
+ *
+ * `version` is the state layout the provider writes; `reads` the layouts it can refresh and
+ * delete. A release that changes a provider's state layout bumps `version` and keeps the old
+ * number in `reads` for as long as it can read such state.
+ *
+ * To add a provider: one entry here, and `forwardingProvider("<id>")` in its resource class.
+ */
+export interface ProviderModule {
+  /** Compiled module, relative to this file's directory (dist/providers/dynamic/). */
+  readonly module: string;
+  /** Name of the exported `pulumi.dynamic.ResourceProvider`. */
+  readonly exportName: string;
+  readonly version: number;
+  readonly reads: readonly number[];
+}
+
+export const PROVIDER_MODULES: Readonly<Record<string, ProviderModule>> = {
+  "homelab-ipam/maas-reservation": { module: "../maas/reservation/provider", exportName: "reservationProvider", version: 1, reads: [1] },
+  "homelab-ipam/node-readback": { module: "../readback/provider", exportName: "readbackProvider", version: 1, reads: [1] },
+  "homelab-ipam/k3s-node-config": { module: "../k3s/node-config/provider", exportName: "nodeConfigProvider", version: 1, reads: [1] },
+};

@@ -1,0 +1,40 @@
+/**
+ * What the forwarding provider in state calls at run time: `loadProvider(id, version)` finds the
+ * installed implementation of a provider by its stable id (modules.ts), after checking that the
+ * compiled dist/ is not older than the sources (build-freshness.ts), once per process.
+ *
+ * The forwarder finds this file through package.json's `pulumiDynamicProviders` field (walking
+ * up from the provider host's working directory, the program directory), so nothing in state
+ * names a path inside dist/.
+ */
+import * as path from "node:path";
+import { assertFreshBuild } from "./build-freshness";
+import { PROVIDER_MODULES } from "./modules";
+
+export { PROVIDER_MODULES, type ProviderModule } from "./modules";
+
+let checked = false;
+
+/** The implementation of provider `id` able to handle state written by `version`. Throws with the fix. */
+export function loadProvider(id: string, version: number): Record<string, (...args: unknown[]) => unknown> {
+  if (!checked) {
+    assertFreshBuild();
+    checked = true;
+  }
+  const entry = PROVIDER_MODULES[id];
+  if (!entry) {
+    throw new Error(
+      `this release of homelab-ipam has no dynamic provider "${id}" (it has: ${Object.keys(PROVIDER_MODULES).join(", ")}); ` +
+        "install the release that wrote this state (git checkout <tag> && npm ci), or remove the resource from state (pulumi state delete <urn>).",
+    );
+  }
+  if (!entry.reads.includes(version)) {
+    throw new Error(
+      `the state was written by ${id} v${version}, and this release reads v${entry.reads.join(", v")}; ` +
+        `install a release that reads v${version} (see README "Upgrading the project"), run \`pulumi up\` there, then upgrade.`,
+    );
+  }
+  const impl = require(path.join(__dirname, entry.module))[entry.exportName];
+  if (!impl || typeof impl.create !== "function") throw new Error(`${entry.module} does not export a dynamic provider named ${entry.exportName}`);
+  return impl;
+}

@@ -1,0 +1,199 @@
+/**
+ * One SSH connection to one machine (ssh2), with the operations a provider needs: run a command
+ * as root (directly, or through `sudo -n` for any other user), read several files in one round
+ * trip, and write files atomically (temp file in the same directory, chmod/chown, rename).
+ *
+ * The host key is checked in ssh2's `hostVerifier`, before authentication: a mismatch ends the
+ * handshake and is reported as `SshHostKeyMismatchError` with both fingerprints.
+ * Data to write travels on the command's stdin, never on its command line (not visible in `ps`).
+ * `redact` is applied to every remote text that ends up in an error.
+ */
+import { Client, type ConnectConfig } from "ssh2";
+import { SshAuthError, SshCommandError, SshHostKeyMismatchError, SshUnreachableError } from "./errors";
+import { describePinned, fingerprintOf, hostKeyMatches, parsePinnedHostKey } from "./host-key";
+
+export interface SshTarget {
+  host: string;
+  /** Default 22. */
+  port?: number;
+  user: string;
+  /** known_hosts line or SHA256 fingerprint (see host-key.ts). */
+  hostKey: string;
+}
+
+export interface SshCredentials {
+  /** OpenSSH/PEM private key text (a secret); without it the ssh-agent is used. */
+  privateKey?: string;
+  /** ssh-agent socket; default $SSH_AUTH_SOCK. */
+  agent?: string;
+}
+
+export interface ExecResult {
+  code: number | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+export interface FileToWrite {
+  path: string;
+  content: string | Buffer;
+  /** Octal string, e.g. "0600". */
+  mode: string;
+  /** Default "root:root". */
+  owner?: string;
+}
+
+/** Handshake and login must finish within this; a LAN host answers in well under a second. */
+export const CONNECT_TIMEOUT_MS = 8_000;
+
+export function describeTarget(t: SshTarget): string {
+  return `${t.user}@${t.host}:${t.port ?? 22}`;
+}
+
+/** Single-quotes a word for POSIX sh. */
+export function shellQuote(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+export class SshSession {
+  private constructor(
+    private readonly client: Client,
+    readonly target: SshTarget,
+    private readonly redact: (text: string) => string,
+  ) {}
+
+  /** Opens the connection; rejects with SshHostKeyMismatchError / SshAuthError / SshUnreachableError. */
+  static async open(target: SshTarget, credentials: SshCredentials, redact: (text: string) => string = (t) => t): Promise<SshSession> {
+    const name = describeTarget(target);
+    const pinned = parsePinnedHostKey(target.hostKey);
+    const agent = credentials.privateKey ? undefined : (credentials.agent ?? process.env.SSH_AUTH_SOCK);
+    if (!credentials.privateKey && !agent) {
+      throw new SshAuthError(name, "no private key configured and no ssh-agent ($SSH_AUTH_SOCK is unset)");
+    }
+    const client = new Client();
+    let mismatch: SshHostKeyMismatchError | undefined;
+    const config: ConnectConfig = {
+      host: target.host,
+      port: target.port ?? 22,
+      username: target.user,
+      readyTimeout: CONNECT_TIMEOUT_MS,
+      keepaliveInterval: 0,
+      ...(credentials.privateKey ? { privateKey: credentials.privateKey } : { agent }),
+      hostVerifier: (key: Buffer) => {
+        if (hostKeyMatches(pinned, key)) return true;
+        mismatch = new SshHostKeyMismatchError(name, fingerprintOf(key), describePinned(pinned));
+        return false;
+      },
+    };
+    await new Promise<void>((resolve, reject) => {
+      client.once("ready", () => resolve());
+      client.once("error", (err: Error & { level?: string }) => {
+        if (mismatch) reject(mismatch);
+        else if (err.level === "client-authentication") reject(new SshAuthError(name, credentials.privateKey ? "private key from config" : "ssh-agent"));
+        else reject(new SshUnreachableError(name, redact(err.message)));
+      });
+      try {
+        client.connect(config);
+      } catch (err) {
+        // ssh2 throws synchronously on an unparsable private key; never echo the key itself.
+        reject(new SshAuthError(name, `the private key could not be parsed: ${(err as Error).message.replace(/-----BEGIN[\s\S]*/, "")}`));
+      }
+    });
+    // Keep the provider host free to exit while a cached connection is idle.
+    (client as unknown as { _sock?: { unref?: () => void } })._sock?.unref?.();
+    return new SshSession(client, target, redact);
+  }
+
+  get name(): string {
+    return describeTarget(this.target);
+  }
+
+  /** Runs `command` as the login user; `stdin` is written and closed. */
+  exec(command: string, stdin?: string | Buffer): Promise<ExecResult> {
+    return new Promise((resolve, reject) => {
+      this.client.exec(command, (err, stream) => {
+        if (err) return reject(new SshUnreachableError(this.name, this.redact(err.message)));
+        const out: Buffer[] = [];
+        const errs: Buffer[] = [];
+        let code: number | null = null;
+        stream.on("data", (d: Buffer) => out.push(d));
+        stream.stderr.on("data", (d: Buffer) => errs.push(d));
+        stream.on("exit", (c: number | null) => (code = c));
+        stream.on("close", () => resolve({ code, stdout: Buffer.concat(out), stderr: this.redact(Buffer.concat(errs).toString("utf8")) }));
+        stream.end(stdin ?? "");
+      });
+    });
+  }
+
+  /** Runs a POSIX sh script as root: directly when logged in as root, else `sudo -n sh -s`. */
+  async runAsRoot(script: string, what: string): Promise<Buffer> {
+    const command = this.target.user === "root" ? "sh -s" : "sudo -n sh -s";
+    const r = await this.exec(command, script);
+    if (r.code !== 0) {
+      const hint = /sudo: (a password is required|a terminal is required)/.test(r.stderr)
+        ? ` (${this.target.user} needs passwordless sudo; see the README's sudoers line)`
+        : "";
+      throw new SshCommandError(this.name, what + hint, r.code, r.stderr);
+    }
+    return r.stdout;
+  }
+
+  /**
+   * Reads regular files as root in one round trip. Returns path → content, or `undefined` for a
+   * path that does not exist; `*` in a path is expanded by the remote shell (sorted, as sh does).
+   * Each file also reports its owner and mode ("root:root 600").
+   */
+  async readFiles(paths: readonly string[]): Promise<Map<string, { content: Buffer; owner: string; mode: string }>> {
+    const lines = paths.map((p) => `for f in ${p.split("*").map(shellQuote).join("*")}; do emit "$f"; done`);
+    const script = [
+      "set -u",
+      'emit() { [ -f "$1" ] || return 0; printf "%s\\n%s\\n" "$1" "$(stat -c "%U:%G %a" "$1")"; base64 -w0 "$1"; printf "\\n"; }',
+      ...lines,
+    ].join("\n");
+    const out = (await this.runAsRoot(script, "reading files")).toString("utf8").split("\n");
+    const files = new Map<string, { content: Buffer; owner: string; mode: string }>();
+    for (let i = 0; i + 2 < out.length; i += 3) {
+      const [owner = "", mode = ""] = (out[i + 1] ?? "").split(" ");
+      files.set(out[i]!, { content: Buffer.from(out[i + 2] ?? "", "base64"), owner, mode });
+    }
+    return files;
+  }
+
+  /** SHA-256 (hex) of each file's content with trailing newlines removed, or undefined when missing; the content never leaves the machine. */
+  async hashFiles(paths: readonly string[]): Promise<Map<string, string | undefined>> {
+    const script = paths
+      .map((p) => `if [ -f ${shellQuote(p)} ]; then printf '%s' "$(cat ${shellQuote(p)})" | sha256sum | cut -d' ' -f1; else echo -; fi`)
+      .join("\n");
+    const out = (await this.runAsRoot(script, "hashing files")).toString("utf8").trim().split("\n");
+    return new Map(paths.map((p, i) => [p, out[i] && out[i] !== "-" ? out[i] : undefined]));
+  }
+
+  /**
+   * Writes every file atomically: content into a temp file beside the target, owner and mode set,
+   * then `mv` over the target (rename(2) within one directory), so K3s never reads half a file.
+   * Parent directories are created mode 0755. One round trip for all files.
+   */
+  async writeFiles(files: readonly FileToWrite[]): Promise<void> {
+    const parts = ["set -eu", "umask 077"];
+    files.forEach((f, i) => {
+      const dir = f.path.slice(0, f.path.lastIndexOf("/")) || "/";
+      const base = f.path.slice(f.path.lastIndexOf("/") + 1);
+      const body = Buffer.from(f.content).toString("base64").replace(/(.{76})/g, "$1\n");
+      parts.push(
+        `mkdir -p -m 0755 ${shellQuote(dir)}`,
+        `tmp=$(mktemp ${shellQuote(`${dir}/.${base}.XXXXXX`)})`,
+        `base64 -d > "$tmp" <<'HOMELAB_EOF_${i}'`,
+        body,
+        `HOMELAB_EOF_${i}`,
+        `chown ${shellQuote(f.owner ?? "root:root")} "$tmp"`,
+        `chmod ${shellQuote(f.mode)} "$tmp"`,
+        `mv -f "$tmp" ${shellQuote(f.path)}`,
+      );
+    });
+    await this.runAsRoot(parts.join("\n") + "\n", `writing ${files.map((f) => f.path).join(", ")}`);
+  }
+
+  close(): void {
+    this.client.end();
+  }
+}
