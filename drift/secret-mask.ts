@@ -43,10 +43,25 @@ export function maskSecrets(text: string): string {
   return out;
 }
 
-/** Deep copy of a JSON value with every string masked. */
+/** Pulumi's secret signature: `{ [SECRET_SIG_KEY]: SECRET_SIG, ciphertext | value }` is a secret value. */
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** True for a secret in the state file's envelope form. */
+export function isSecretEnvelope(value: unknown): boolean {
+  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
+}
+
+/**
+ * Deep copy of a JSON value with every string masked, and every secret envelope as "[secret]":
+ * the CLI blinds secrets in steps as "[secret]" (ref/pulumi.md §2.3), but a refresh preview's
+ * `oldState.inputs` (state-file form) keeps the envelope with `ciphertext: "[secret]"` (seen with
+ * 3.246.0), so without this the same secret compares unequal between the two runs.
+ */
 export function maskValue<T>(value: T): T {
   if (typeof value === "string") return maskSecrets(value) as T;
   if (Array.isArray(value)) return value.map((v) => maskValue(v)) as T;
+  if (isSecretEnvelope(value)) return "[secret]" as T;
   if (value && typeof value === "object") {
     return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, maskValue(v)])) as T;
   }

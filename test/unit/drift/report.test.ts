@@ -153,6 +153,23 @@ describe("buildSections", () => {
     expect(s.verdict).toBe("drift");
   });
 
+  it("compares a secret input the refresh shows as an envelope and the preview as [secret] as equal", () => {
+    const k3s = childUrn("a", "pulumi-nodejs:dynamic/k3s:NodeConfig", "k3s");
+    const envelope = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: "[secret]" };
+    const stored = { nodeIp: "192.168.4.237", tokenSha256: envelope };
+    const edited = asRefresh({
+      steps: [{ op: "update", urn: k3s, oldState: { type: "pulumi-nodejs:dynamic/k3s:NodeConfig", parent: nodeUrn("a"), inputs: stored, outputs: stored }, newState: { type: "pulumi-nodejs:dynamic/k3s:NodeConfig", parent: nodeUrn("a"), inputs: stored, outputs: { ...stored, nodeIp: "192.168.4.222" } } }],
+      changeSummary: { update: 1 },
+    });
+    const preview = parsePreview(
+      JSON.stringify({ steps: [{ op: "update", urn: k3s, oldState: { type: "pulumi-nodejs:dynamic/k3s:NodeConfig", parent: nodeUrn("a") }, newState: { type: "pulumi-nodejs:dynamic/k3s:NodeConfig", parent: nodeUrn("a"), inputs: { nodeIp: "192.168.4.237", tokenSha256: "[secret]" } } }], changeSummary: { update: 1 } }),
+    );
+    const s = buildSections(edited, preview);
+    expect(s.drift.changeCount).toBe(1);
+    expect(s.pullRequest!.changeCount).toBe(0);
+    expect(JSON.stringify(s)).not.toContain("4dabf18193072939515e22adb298388d");
+  });
+
   it("keeps a change to a drifted resource in the pull-request section when the program changed it too", () => {
     const moved = { ...recorded, ip: "192.168.4.241" };
     const preview = parsePreview(JSON.stringify({ steps: [{ op: "create", urn: res, newState: { type: RES, parent: nodeUrn("a"), inputs: moved } }], changeSummary: { create: 1 } }));

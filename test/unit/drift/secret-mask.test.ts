@@ -40,3 +40,21 @@ describe("maskValue", () => {
     expect(maskValue(value)).toEqual({ a: [MASK, 1, null], b: { c: "ok", d: true } });
   });
 });
+
+describe("maskValue and Pulumi's secret envelope", () => {
+  const envelope = (rest: Record<string, unknown>) => ({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ...rest });
+
+  it("turns an envelope into the CLI's [secret], so a refresh's recorded inputs match a preview's", () => {
+    // A refresh preview shows oldState.inputs in state-file form, the preview shows "[secret]".
+    const recorded = { nodeIp: "192.168.4.238", tokenSha256: envelope({ ciphertext: "[secret]" }) };
+    expect(maskValue(recorded)).toEqual({ nodeIp: "192.168.4.238", tokenSha256: "[secret]" });
+  });
+
+  it("never passes on what an envelope holds, ciphertext or plaintext", () => {
+    expect(JSON.stringify(maskValue([envelope({ value: "SENTINEL-plain" }), envelope({ ciphertext: "v1:SENTINEL-cipher" })]))).toBe('["[secret]","[secret]"]');
+  });
+
+  it("leaves objects that only look similar alone", () => {
+    expect(maskValue({ "4dabf18193072939515e22adb298388d": "other", value: "x" })).toEqual({ "4dabf18193072939515e22adb298388d": "other", value: "x" });
+  });
+});
