@@ -265,21 +265,19 @@ export const nodeConfigProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async check(_olds: Props, news: Props) {
-    const failures = checkInputs(news);
     const ssh = (news.ssh ?? {}) as Partial<NodeSshInputs>;
     const readiness = (news.readiness ?? {}) as Partial<K3sNodeConfigInputs["readiness"]>;
-    return {
-      inputs: {
-        ...news,
-        ssh: { ...ssh, port: ssh.port ?? 22 },
-        restart: news.restart ?? "changed",
-        readiness: { ...readiness, timeoutSeconds: readiness.timeoutSeconds ?? 180 },
-        rejoin: news.rejoin ?? false,
-        overrides: [],
-        restartPending: false,
-      },
-      failures,
+    // Defaults first: the optional arguments (restart, readiness, rejoin, ssh.port) are checked as they will be used.
+    const inputs: Props = {
+      ...news,
+      ssh: { ...ssh, port: ssh.port ?? 22 },
+      restart: news.restart ?? "changed",
+      readiness: { ...readiness, timeoutSeconds: readiness.timeoutSeconds ?? 180 },
+      rejoin: news.rejoin ?? false,
+      overrides: [],
+      restartPending: false,
     };
+    return { inputs, failures: checkInputs(inputs) };
   },
 
   async diff(_id: string, olds: Props, news: Props) {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { nodeConfigProvider } from "../../../../providers/k3s/node-config/provider";
 import { planK3sNode, toK3sConfigFile, toYaml } from "../../../../providers/k3s/config";
 import {
   CREATE_ONLY_FIELDS,
@@ -105,5 +106,30 @@ describe("refusal", () => {
     expect(text).toContain("kubectl drain k3s-vm-pve");
     expect(text).toContain("k3s-uninstall.sh");
     expect(text).toContain("rejoin: true");
+  });
+});
+
+describe("nodeConfigProvider.check", () => {
+  const minimal = {
+    nodeName: "n1",
+    role: "server",
+    nodeIp: "192.168.4.238",
+    flannelIface: "eth0",
+    tokenFile: "/etc/rancher/k3s/token",
+    tokenSha256: "a".repeat(64),
+    nodeLabels: [],
+    tokenConfigKey: "homelab:k3sToken",
+    ssh: { host: "192.168.4.238", user: "root", hostKey: "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU" },
+  };
+
+  it("accepts the optional arguments left out, and fills in their defaults", async () => {
+    const r = await nodeConfigProvider.check!({}, minimal);
+    expect(r.failures).toEqual([]);
+    expect(r.inputs).toMatchObject({ restart: "changed", rejoin: false, readiness: { timeoutSeconds: 180 }, ssh: { port: 22 } });
+  });
+
+  it("names the node and the field of a value it cannot use", async () => {
+    const r = await nodeConfigProvider.check!({}, { ...minimal, restart: "sometimes" });
+    expect(r.failures).toEqual([expect.objectContaining({ property: "restart", reason: expect.stringMatching(/K3sNodeConfig n1: restart must be "changed" or "never"/) })]);
   });
 });
