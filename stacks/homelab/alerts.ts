@@ -198,6 +198,10 @@ export function deployAlerts(args: AlertsArgs, opts?: pulumi.ComponentResourceOp
         name: RULE_NAME,
         namespace: args.alerts.namespace,
         labels: { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "homelab", ...args.alerts.labels },
+        // The stack is the rule's source of truth: an out-of-band edit (kubectl edit takes the
+        // fields over as another field manager) shows in the refreshing preview and `up` puts the
+        // declared rules back, instead of failing with a server-side-apply field conflict.
+        annotations: { "pulumi.com/patchForce": "true" },
       },
       spec: renderAlertRules(args.nodes),
     },

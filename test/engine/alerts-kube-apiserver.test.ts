@@ -91,7 +91,7 @@ describe("PrometheusRule through pulumi-resource-kubernetes on kube-apiserver", 
     expect(JSON.stringify((await liveRule()).body.spec)).not.toContain("PodCrashLooping");
 
     const { code, doc, stderr } = await t.previewJson();
-    expect(code, stderr).toBe(0);
+    expect(code, stderr + JSON.stringify(doc.diagnostics ?? [])).toBe(0);
     expect(changedSteps(doc).map((s) => `${s.op} ${s.name}`)).toEqual([`update ${RULE_NAME}`]);
 
     await t.stack.up();
