@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parsePreview } from "../../drift/preview-json";
+import { runDriftOn } from "../../lab/drift-run";
 import { createObjects, KubeNodes, serviceAccountToken, startKubeCluster, type KubeCluster } from "../../lab/kube-cluster";
 import { createTempStack, repoRoot, type TempStack } from "../harness/stack";
 
@@ -42,7 +43,8 @@ exports.errors = node.errors;
 const readbackChange = async () => {
   const { code, doc, stderr } = await t.previewJson();
   expect(code, stderr).toBe(0);
-  return parsePreview(JSON.stringify(doc)).nodes[NODE]?.[0];
+  // No Node component here (the program declares the read-back alone), so find it by name.
+  return parsePreview(JSON.stringify(doc)).changes.find((c) => c.name === `${NODE}-readback`);
 };
 
 beforeAll(async () => {
@@ -108,19 +110,28 @@ describe("NodeReadback against kube-apiserver", () => {
     expect(await readbackChange()).toBeUndefined();
   });
 
-  it("says the identity lacks RBAC for nodes, per node, when the kubeconfig has no rights", async () => {
+  it("says the identity lacks RBAC for nodes: could not verify, per node, with the fix — not an endless update", async () => {
     await t.setConfig({ "readback:kubeconfig": { value: cluster.kubeconfig({ name: "no-rights", token: noRightsToken }), secret: true } });
     // A refresh reads with the provider configuration in state: the new kubeconfig takes effect
     // with the next up (which must not fail for it).
     await t.stack.up();
-    const change = await readbackChange();
-    const errors = String(change?.properties.find((p) => p.path === "errors[0]")?.before);
-    expect(errors).toMatch(/denied reading node "k3s-vm-pve" to the identity in stack config readback:kubeconfig \(403 Forbidden\): it needs "get" on nodes/);
-    expect(errors).toContain("homelab-ipam-readback");
-    expect(errors).not.toContain(noRightsToken);
-    // Whether this is shown as a change at all is the observation layer's decision ("could not
-    // check" is not drift); the kube side's part is the reason, and values kept from before.
-    expect(change!.properties.find((p) => p.path === "ip")).toBeUndefined();
+    // The drift command (refresh-only: what the node is now, against what state recorded).
+    const run = await runDriftOn(t, "test", ["--refresh-only"]);
+    expect(run.summary, run.line).toBeDefined();
+    // "Could not check" is not drift: exit 3, no change, the node listed as unverified with the reason and the fix.
+    expect(run.exitCode, run.markdown).toBe(3);
+    expect(run.summary!.drift.changeCount).toBe(0);
+    expect(run.summary!.unverified).toHaveLength(1);
+    const [u] = run.summary!.unverified;
+    expect(u).toMatchObject({ resource: `${NODE}-readback`, source: "kube" });
+    expect(u!.reason).toMatch(/denied reading node "k3s-vm-pve" to the identity in stack config readback:kubeconfig \(403 Forbidden\): it needs "get" on nodes/);
+    expect(u!.fix).toContain("homelab-ipam-readback");
+    expect(u!.fix).toContain("stacks/homelab/rbac.yaml");
+    expect(run.markdown + run.line + JSON.stringify(run.raw)).not.toContain(noRightsToken);
+    // A second run says the same: it does not converge into "clean" or into an update.
+    const again = await runDriftOn(t, "test", ["--refresh-only"]);
+    expect(again.exitCode).toBe(3);
+    expect(again.summary!.unverified.map((x) => x.resource)).toEqual([`${NODE}-readback`]);
   });
 
   it("says the node is missing when it was deleted from the cluster", async () => {
@@ -129,6 +140,6 @@ describe("NodeReadback against kube-apiserver", () => {
     await nodes.remove(NODE);
     const change = await readbackChange();
     expect(change!.properties).toContainEqual({ path: "ip", before: null, after: PINNED });
-    expect(String(change!.properties.find((p) => p.path === "errors[0]")?.before)).toMatch(/has no node "k3s-vm-pve" \(404\)/);
+    expect(String((change!.live.errors as unknown[] | undefined)?.[0])).toMatch(/has no node "k3s-vm-pve" \(404\)/);
   });
 });
