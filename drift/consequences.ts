@@ -48,9 +48,17 @@ export interface ConsequenceRule {
   properties?: readonly string[];
   /** Extra condition on the values. */
   when?: (v: RuleVars) => boolean;
+  /**
+   * Which report section the text is written for: "drift" (the live system changed behind
+   * Pulumi's back) or "change" (the program changed the declaration). Absent: both.
+   */
+  section?: ReportSection;
   consequence: (v: RuleVars) => string;
   recovery: (v: RuleVars) => string;
 }
+
+/** "drift": found by the refresh; "change": what the pull request's program changes. */
+export type ReportSection = "drift" | "change";
 
 export interface Consequence {
   rule: string;
@@ -119,6 +127,7 @@ export const CONSEQUENCE_RULES: readonly ConsequenceRule[] = [
   },
   {
     id: "reservation-mac-changed",
+    section: "drift",
     type: RESERVATION_TYPE,
     on: ["update", "replace"],
     properties: ["mac"],
@@ -131,6 +140,7 @@ export const CONSEQUENCE_RULES: readonly ConsequenceRule[] = [
   },
   {
     id: "reservation-ip-changed",
+    section: "drift",
     type: RESERVATION_TYPE,
     on: ["update", "replace"],
     properties: ["ip"],
@@ -143,6 +153,7 @@ export const CONSEQUENCE_RULES: readonly ConsequenceRule[] = [
   },
   {
     id: "reservation-in-dynamic-range",
+    section: "drift",
     type: RESERVATION_TYPE,
     on: ["update", "replace"],
     properties: ["insideDynamicRange"],
@@ -162,12 +173,40 @@ export const CONSEQUENCE_RULES: readonly ConsequenceRule[] = [
       "address at its next DHCP renewal (RCA-2025-07-27).",
     recovery: (v) => `Make sure ${v.node} is really being retired; otherwise keep its declaration and run \`pulumi up\`.`,
   },
+  {
+    id: "reservation-ip-declared",
+    type: RESERVATION_TYPE,
+    section: "change",
+    on: ["update", "replace"],
+    properties: ["ip"],
+    consequence: (v) =>
+      `This change moves ${v.node}'s reservation from ${v.now} to ${v.wanted} (MAAS cannot edit a reservation's IP: it is deleted, ` +
+      `then created). MAAS hands out ${v.wanted} from the node's next DHCP request; until then the node keeps ${v.now}, and the ` +
+      "read-back reports the difference as drift.",
+    recovery: (v) =>
+      `After \`pulumi up\`, renew the lease on the node (${RENEW}) so it takes ${v.wanted} now rather than at the next renewal, ` +
+      `and check ${kubectl(v)}. Check first that no other host uses ${v.wanted}.`,
+  },
+  {
+    id: "reservation-mac-declared",
+    type: RESERVATION_TYPE,
+    section: "change",
+    on: ["update", "replace"],
+    properties: ["mac"],
+    consequence: (v) =>
+      `This change pins ${desiredIp(v)} to MAC ${v.wanted} instead of ${v.now} (the reservation is deleted, then created): the host ` +
+      `with ${v.now} loses its pinned address at its next DHCP renewal.`,
+    recovery: (v) =>
+      `Make sure ${v.wanted} is ${v.node}'s NIC (for a Proxmox VM, net0 changes in the same \`pulumi up\`), and that the host with ` +
+      `${v.now} no longer needs ${desiredIp(v)}.`,
+  },
 
   // Live read-back of the node
   // A source that did not answer (cluster down, no agent, no RBAC) is not a change any more:
   // the report lists it under "Could not verify" with the provider's reason and fix.
   {
     id: "node-pool-address",
+    section: "drift",
     type: READBACK_TYPE,
     on: ["update"],
     properties: ["ip", "agentIp"],
@@ -181,6 +220,7 @@ export const CONSEQUENCE_RULES: readonly ConsequenceRule[] = [
   },
   {
     id: "node-no-address",
+    section: "drift",
     type: READBACK_TYPE,
     on: ["update"],
     properties: ["ip", "agentIp"],
@@ -192,6 +232,7 @@ export const CONSEQUENCE_RULES: readonly ConsequenceRule[] = [
   },
   {
     id: "node-k3s-node-ip",
+    section: "drift",
     type: READBACK_TYPE,
     on: ["update"],
     properties: ["nodeIp"],
@@ -202,6 +243,7 @@ export const CONSEQUENCE_RULES: readonly ConsequenceRule[] = [
   },
   {
     id: "node-flannel-iface",
+    section: "drift",
     type: READBACK_TYPE,
     on: ["update"],
     properties: ["flannelIface"],
@@ -214,6 +256,7 @@ export const CONSEQUENCE_RULES: readonly ConsequenceRule[] = [
   },
   {
     id: "node-flannel-public-ip",
+    section: "drift",
     type: READBACK_TYPE,
     on: ["update"],
     properties: ["flannelPublicIp"],
@@ -223,6 +266,18 @@ export const CONSEQUENCE_RULES: readonly ConsequenceRule[] = [
     recovery: (v) =>
       `Restart K3s on the node (\`systemctl restart k3s\`) so flannel re-reads its address; if it keeps ${v.now}, pin node-ip and ` +
       "flannel-iface (`pulumi up`) and restart again.",
+  },
+
+  {
+    id: "node-expectation-declared",
+    type: READBACK_TYPE,
+    section: "change",
+    on: ["update"],
+    properties: ["ip", "agentIp", "nodeIp", "flannelIface", "flannelPublicIp"],
+    consequence: (v) =>
+      `The read-back now expects ${v.node}'s ${v.path} to be ${v.wanted} (was ${v.now}); until the node runs there (lease renewed, ` +
+      "K3s restarted with the new settings) it reports the difference as drift.",
+    recovery: (v) => `Nothing before \`pulumi up\`; afterwards \`npm run drift -- --stack <stack>\` should show ${v.node} clean.`,
   },
 
   // K3s settings record
@@ -256,6 +311,7 @@ export const CONSEQUENCE_RULES: readonly ConsequenceRule[] = [
   },
   {
     id: "k3s-overridden",
+    section: "drift",
     type: K3S_CONFIG_TYPE,
     on: ["update"],
     properties: ["overrides"],
@@ -291,6 +347,7 @@ export const CONSEQUENCE_RULES: readonly ConsequenceRule[] = [
   },
   {
     id: "vm-stopped",
+    section: "drift",
     type: VM_TYPE,
     on: ["update"],
     properties: ["started"],
@@ -368,13 +425,15 @@ function varsFor(change: ResourceChange, prop: PropertyChange | undefined, range
 /**
  * The consequences of one change, in table order, one per matching rule. A rule with
  * `properties` uses the first changed property it names (in the order the rule lists them).
+ * `section` picks the wording: a drifted reservation and a re-declared one mean different things.
  */
-export function consequencesFor(change: ResourceChange, range: AddressRange | null = null): Consequence[] {
+export function consequencesFor(change: ResourceChange, range: AddressRange | null = null, section: ReportSection = "drift"): Consequence[] {
   const kind = changeKind(change);
   if (!kind) return [];
   const out: Consequence[] = [];
   for (const rule of CONSEQUENCE_RULES) {
     if (rule.type !== change.type || !rule.on.includes(kind)) continue;
+    if (rule.section && rule.section !== section) continue;
     let prop: PropertyChange | undefined;
     if (rule.properties) {
       for (const wanted of rule.properties) {

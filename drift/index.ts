@@ -20,7 +20,7 @@ export {
   type UnverifiedSource,
 } from "./preview-json";
 export { buildSections, onlyUndoesDrift, type DriftSections, type Verdict } from "./sections";
-export { CONSEQUENCE_RULES, consequencesFor, type Consequence, type ConsequenceRule } from "./consequences";
+export { CONSEQUENCE_RULES, consequencesFor, type Consequence, type ConsequenceRule, type ReportSection } from "./consequences";
 export { renderReport, REPORT_MARKER, MAX_REPORT_CHARS, type RenderOptions } from "./report";
 export { buildSummary, type DriftSummary, type DriftSummaryChange } from "./summary";
 export { runDrift, parseDriftArgs, pulumiArgs, type DriftOptions } from "./cli";

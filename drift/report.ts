@@ -12,7 +12,7 @@
  * been masked by the parser; the final text is masked once more, and trimmed to fit a GitHub
  * comment (65,536 characters).
  */
-import { consequencesFor } from "./consequences";
+import { consequencesFor, type ReportSection } from "./consequences";
 import { STACK_GROUP, type AddressRange, type PropertyChange, type ResourceChange, type UnverifiedSource } from "./preview-json";
 import type { ChangeSection, DriftSections } from "./sections";
 import { maskSecrets } from "./secret-mask";
@@ -126,7 +126,7 @@ function propertyRows(change: ResourceChange): string[] {
   return rows;
 }
 
-function nodeSection(node: string, changes: ResourceChange[], range: AddressRange | null): string[] {
+function nodeSection(node: string, changes: ResourceChange[], range: AddressRange | null, kind: ReportSection): string[] {
   const title = node === STACK_GROUP ? "Other resources" : `Node ${code(node)}`;
   const lines = [
     `#### ${title} — ${plural(changes.length, "change")}`,
@@ -135,7 +135,7 @@ function nodeSection(node: string, changes: ResourceChange[], range: AddressRang
     "|---|---|---|---|",
     ...changes.flatMap(propertyRows),
   ];
-  const consequences = changes.flatMap((c) => consequencesFor(c, range).map((q) => ({ change: c, q })));
+  const consequences = changes.flatMap((c) => consequencesFor(c, range, kind).map((q) => ({ change: c, q })));
   if (consequences.length) {
     lines.push("", "**What this means and how to recover**", "");
     for (const { change, q } of consequences) {
@@ -145,9 +145,9 @@ function nodeSection(node: string, changes: ResourceChange[], range: AddressRang
   return lines;
 }
 
-function changeSection(section: ChangeSection, range: AddressRange | null): string[] {
+function changeSection(section: ChangeSection, range: AddressRange | null, kind: ReportSection): string[] {
   const lines = [...summaryTable(section.changeSummary), ""];
-  for (const node of Object.keys(section.nodes).sort(nodeOrder)) lines.push(...nodeSection(node, section.nodes[node]!, range), "");
+  for (const node of Object.keys(section.nodes).sort(nodeOrder)) lines.push(...nodeSection(node, section.nodes[node]!, range, kind), "");
   return lines;
 }
 
@@ -245,7 +245,7 @@ export function renderReport(sections: DriftSections, options: RenderOptions): s
       "",
     );
   } else {
-    lines.push(...changeSection(sections.drift, range));
+    lines.push(...changeSection(sections.drift, range, "drift"));
   }
   const refreshRun = sections.runs[0]!;
   if (refreshRun.changeCount > refreshRun.changes.length) {
@@ -260,7 +260,7 @@ export function renderReport(sections: DriftSections, options: RenderOptions): s
       "",
     );
     if (sections.pullRequest.changeCount === 0) lines.push("The program declares what was last deployed: `pulumi up` changes nothing beyond repairing the drift above.", "");
-    else lines.push(...changeSection(sections.pullRequest, range));
+    else lines.push(...changeSection(sections.pullRequest, range, "change"));
   }
 
   lines.push(...unverifiedSection(sections.unverified), "");

@@ -3,7 +3,7 @@
  * read to decide what to do, with the same two sections, per-node grouping, values and
  * consequence texts, the unverified sources, and the exit code the command returns.
  */
-import { consequencesFor } from "./consequences";
+import { consequencesFor, type ReportSection } from "./consequences";
 import type { AddressRange, ResourceChange, UnverifiedSource } from "./preview-json";
 import type { ChangeSection, DriftSections, Verdict } from "./sections";
 
@@ -57,7 +57,7 @@ export interface DriftSummary {
   generatedAt: string;
 }
 
-function summaryChange(c: ResourceChange, range: AddressRange | null): DriftSummaryChange {
+function summaryChange(c: ResourceChange, range: AddressRange | null, kind: ReportSection): DriftSummaryChange {
   const out: DriftSummaryChange = {
     resource: c.name,
     type: c.type,
@@ -66,7 +66,7 @@ function summaryChange(c: ResourceChange, range: AddressRange | null): DriftSumm
     replaceReasons: c.replaceReasons,
     properties: c.properties.map((p) => ({ path: p.path, before: p.before, after: p.after })),
   };
-  const consequences = consequencesFor(c, range);
+  const consequences = consequencesFor(c, range, kind);
   if (consequences.length) {
     out.rules = consequences.map((q) => q.rule);
     out.consequence = consequences.map((q) => q.consequence).join("\n");
@@ -75,9 +75,9 @@ function summaryChange(c: ResourceChange, range: AddressRange | null): DriftSumm
   return out;
 }
 
-function summarySection(section: ChangeSection, range: AddressRange | null): DriftSummarySection {
+function summarySection(section: ChangeSection, range: AddressRange | null, kind: ReportSection): DriftSummarySection {
   const nodes: Record<string, DriftSummaryChange[]> = {};
-  for (const [node, changes] of Object.entries(section.nodes)) nodes[node] = changes.map((c) => summaryChange(c, range));
+  for (const [node, changes] of Object.entries(section.nodes)) nodes[node] = changes.map((c) => summaryChange(c, range, kind));
   return { changeCount: section.changeCount, changeSummary: section.changeSummary, nodes };
 }
 
@@ -89,8 +89,8 @@ export function buildSummary(sections: DriftSections, stack: string, exitCode: n
     verdict: sections.verdict,
     exitCode,
     clean: sections.verdict === "clean",
-    drift: summarySection(sections.drift, range),
-    pullRequest: sections.pullRequest ? summarySection(sections.pullRequest, range) : null,
+    drift: summarySection(sections.drift, range, "drift"),
+    pullRequest: sections.pullRequest ? summarySection(sections.pullRequest, range, "change") : null,
     unverified: sections.unverified.map(({ urn: _urn, ...u }) => u),
     diagnostics: sections.runs.flatMap((r) => r.diagnostics).filter((d) => d.severity === "error" || d.severity === "warning"),
     generatedAt,

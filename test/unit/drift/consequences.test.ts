@@ -9,6 +9,7 @@ import {
   RESERVATION_TYPE,
   SNIPPET_TYPE,
   VM_TYPE,
+  type ReportSection,
 } from "../../../drift/consequences";
 import type { PropertyChange, ResourceChange } from "../../../drift/preview-json";
 
@@ -32,7 +33,7 @@ const prop = (path: string, before: unknown, after: unknown): PropertyChange => 
 const reservation = { ip: "192.168.4.238", mac: "bc:24:11:3b:7a:a7", hostname: "k3s-vm-pve" };
 
 /** One case per rule: the change that triggers it, and fragments its texts must contain. */
-const CASES: Array<{ rule: string; change: ResourceChange; consequence: RegExp; recovery: RegExp }> = [
+const CASES: Array<{ rule: string; change: ResourceChange; consequence: RegExp; recovery: RegExp; section?: ReportSection }> = [
   {
     rule: "reservation-missing",
     change: change({ type: RESERVATION_TYPE, op: "create", missing: true, desired: reservation }),
@@ -62,6 +63,27 @@ const CASES: Array<{ rule: string; change: ResourceChange; consequence: RegExp; 
     change: change({ type: RESERVATION_TYPE, op: "replace", replaceReasons: ["ip"], desired: reservation, properties: [prop("ip", "192.168.4.220", "192.168.4.238")] }),
     consequence: /MAAS pins bc:24:11:3b:7a:a7 to 192\.168\.4\.220, but the node is declared as 192\.168\.4\.238: at its next DHCP renewal the node moves/,
     recovery: /put the reservation back to 192\.168\.4\.238 .*networkctl renew eth0.*systemctl restart k3s/,
+  },
+  {
+    rule: "reservation-ip-declared",
+    section: "change",
+    change: change({ type: RESERVATION_TYPE, op: "replace", replaceReasons: ["ip"], desired: { ...reservation, ip: "192.168.4.241" }, properties: [prop("ip", "192.168.4.238", "192.168.4.241")] }),
+    consequence: /^This change moves k3s-vm-pve's reservation from 192\.168\.4\.238 to 192\.168\.4\.241 \(MAAS cannot edit a reservation's IP: it is deleted, then created\)\. MAAS hands out 192\.168\.4\.241 from the node's next DHCP request/,
+    recovery: /After `pulumi up`, renew the lease on the node .*takes 192\.168\.4\.241 now/,
+  },
+  {
+    rule: "reservation-mac-declared",
+    section: "change",
+    change: change({ type: RESERVATION_TYPE, op: "replace", replaceReasons: ["mac"], desired: reservation, properties: [prop("mac", "bc:24:11:5e:00:42", "bc:24:11:3b:7a:a7")] }),
+    consequence: /This change pins 192\.168\.4\.238 to MAC bc:24:11:3b:7a:a7 instead of bc:24:11:5e:00:42/,
+    recovery: /Make sure bc:24:11:3b:7a:a7 is k3s-vm-pve's NIC/,
+  },
+  {
+    rule: "node-expectation-declared",
+    section: "change",
+    change: change({ type: READBACK_TYPE, op: "update", properties: [prop("ip", "192.168.4.238", "192.168.4.241")] }),
+    consequence: /The read-back now expects k3s-vm-pve's ip to be 192\.168\.4\.241 \(was 192\.168\.4\.238\); until the node runs there/,
+    recovery: /Nothing before `pulumi up`/,
   },
   {
     rule: "reservation-removed",
@@ -168,8 +190,8 @@ const CASES: Array<{ rule: string; change: ResourceChange; consequence: RegExp; 
 ];
 
 describe("the consequence table", () => {
-  it.each(CASES)("rule $rule gives its consequence and recovery", ({ rule, change: c, consequence, recovery }) => {
-    const found = consequencesFor(c, RANGE).find((q) => q.rule === rule);
+  it.each(CASES)("rule $rule gives its consequence and recovery", ({ rule, change: c, consequence, recovery, section }) => {
+    const found = consequencesFor(c, RANGE, section).find((q) => q.rule === rule);
     expect(found, `rule ${rule} did not match`).toBeDefined();
     expect(found!.consequence).toMatch(consequence);
     expect(found!.recovery).toMatch(recovery);
@@ -185,6 +207,18 @@ describe("the consequence table", () => {
     expect(consequencesFor(change({ type: "kubernetes:monitoring.coreos.com/v1:PrometheusRule", op: "update", properties: [prop("spec", 1, 2)] }))).toEqual([]);
     expect(consequencesFor(change({ type: VM_TYPE, op: "update", properties: [prop("memory.dedicated", 4096, 8192)] }))).toEqual([]);
     expect(consequencesFor(change({ type: READBACK_TYPE, op: "create", desired: { ip: "1.2.3.4" } }))).toEqual([]);
+  });
+
+  it("words one change for its section: what MAAS or the node did (drift) vs what the program changes (pull request)", () => {
+    const moved = change({ type: RESERVATION_TYPE, op: "replace", replaceReasons: ["ip"], desired: { ...reservation, ip: "192.168.4.241" }, properties: [prop("ip", "192.168.4.238", "192.168.4.241")] });
+    expect(consequencesFor(moved, RANGE, "drift").map((q) => q.rule)).toEqual(["reservation-ip-changed"]);
+    expect(consequencesFor(moved, RANGE, "change").map((q) => q.rule)).toEqual(["reservation-ip-declared"]);
+    const expectation = change({ type: READBACK_TYPE, op: "update", properties: [prop("ip", "192.168.4.238", "192.168.4.241")] });
+    expect(consequencesFor(expectation, RANGE, "change").map((q) => q.rule)).toEqual(["node-expectation-declared"]);
+    expect(consequencesFor(expectation, RANGE, "change")[0]!.consequence).not.toMatch(/pool address/);
+    // Both sections: what a re-declared K3s setting or a new reservation means does not depend on who changed it.
+    const k3s = change({ type: K3S_CONFIG_TYPE, op: "update", desired: { role: "agent" }, properties: [prop("nodeIp", "192.168.4.238", "192.168.4.241")] });
+    expect(consequencesFor(k3s, RANGE, "drift").map((q) => q.rule)).toEqual(consequencesFor(k3s, RANGE, "change").map((q) => q.rule));
   });
 
   it("has no rule for reachability: a source that did not answer is 'could not verify', not a change", () => {
