@@ -1,6 +1,6 @@
 /**
- * The homelab program itself through the real engine, Proxmox off: MAAS reservations and K3s
- * settings from Pulumi.homelab.yaml's nodes, against the MAAS simulator. The same program with
+ * The homelab program itself through the real engine, Proxmox off and no `ssh` blocks: MAAS
+ * reservations and the K3s plan from Pulumi.homelab.yaml's nodes, against the MAAS simulator. The same program with
  * Proxmox on (the lab stand-in of the proxmoxve plugin) is proxmox-vms.test.ts.
  */
 import { afterEach, describe, expect, it } from "vitest";
@@ -27,8 +27,8 @@ async function homelab(nodes = homelabNodes()) {
   return { sim, t };
 }
 
-describe("homelab stack (MAAS and K3s parts) on the engine", () => {
-  it("provisions every node's reservation and K3s settings from one declaration", async () => {
+describe("homelab stack (MAAS part, no ssh blocks) on the engine", () => {
+  it("provisions every node's reservation and its K3s plan (outputs) from one declaration", async () => {
     const { sim, t } = await homelab();
     await t.stack.up();
 
@@ -45,16 +45,19 @@ describe("homelab stack (MAAS and K3s parts) on the engine", () => {
     expect(state).not.toContain(sim.apiKey.split(":")[2]);
   });
 
-  it("changing one node's IP touches only that node's reservation and K3s settings", async () => {
+  // No `ssh` blocks here (K3s over SSH is k3s-nodes.test.ts): the K3s settings are not delivered,
+  // and the preview says so for each node instead of pretending.
+  it("changing one node's IP touches only that node's reservation, and warns that K3s settings are not delivered", async () => {
     const { t } = await homelab();
     await t.stack.up();
     const moved = homelabNodes().map((n) => (n.name === "k3s-vm-pve" ? { ...n, ip: "192.168.4.239" } : n));
     await t.setConfig(labStackConfig({ maasUrl: sim!.url, maasApiKey: sim!.apiKey, k3sToken: K3S_TOKEN }, moved));
     const preview = await t.previewJson();
-    expect(changedSteps(preview.doc).map((s) => `${s.op} ${s.name}`).sort()).toEqual([
-      "replace k3s-vm-pve-reservation",
-      "update k3s-vm-pve-k3s",
-    ]);
+    expect(preview.code, preview.stderr).toBe(0);
+    expect(changedSteps(preview.doc).map((s) => `${s.op} ${s.name}`).sort()).toEqual(["replace k3s-vm-pve-reservation"]);
+    const warnings = (preview.doc.diagnostics ?? []).filter((d) => d.severity === "warning").map((d) => d.message);
+    expect(warnings.filter((m) => /K3s settings are not delivered \(no ssh block\)/.test(m))).toHaveLength(homelabNodes().length);
+    expect(warnings.join("\n")).toMatch(/k3s-vm-pve: K3s settings are not delivered \(no ssh block\): declare nodes\["k3s-vm-pve"\]\.ssh\.hostKey/);
   });
 
   it("rejects a node inside the MAAS dynamic range before anything is written", async () => {
