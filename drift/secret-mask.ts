@@ -43,12 +43,16 @@ export function maskSecrets(text: string): string {
   return out;
 }
 
-/** Pulumi's secret signature: `{ [SECRET_SIG_KEY]: SECRET_SIG, ciphertext | value }` is a secret value. */
+/**
+ * Pulumi's secret signature: `{ [SECRET_SIG_KEY]: SECRET_SIG, ciphertext | value }` is a secret value
+ * (the SDK's `runtime/rpc` `specialSigKey` / `specialSecretSig`; not imported from there, as that
+ * module loads the SDK's gRPC runtime into the drift command).
+ */
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 /** True for a secret in the state file's envelope form. */
-export function isSecretEnvelope(value: unknown): boolean {
+function isSecretEnvelope(value: unknown): boolean {
   return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
 }
 
