@@ -279,7 +279,7 @@ export class IncidentStory {
   async close(): Promise<void> {
     // An aborted `pulumi up` gets SIGINT and cancels cleanly; give it time before removing its state.
     await Promise.race([this.inflight, new Promise((r) => setTimeout(r, 30_000).unref())]);
-    await this.stack?.dispose({ destroy: false }).catch(() => undefined);
+    await this.stack?.dispose().catch(() => undefined);
     await this.fleet?.close().catch(() => undefined);
     await this.kube?.close().catch(() => undefined);
     await this.pve?.close().catch(() => undefined);

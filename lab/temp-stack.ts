@@ -1,8 +1,9 @@
 /**
  * A throwaway Pulumi project + stack driven by the real CLI through the Automation API, with a
  * file:// backend and PULUMI_HOME in a temp directory, a passphrase, no plugin downloads and no
- * network. The engine tests, the lab and the benchmark each get their own; `dispose()` destroys
- * what is left and removes the directories.
+ * network. The engine tests, the lab and the benchmark each get their own; `dispose()` removes the
+ * directories (state included) without a `pulumi destroy`: the simulators and lab machines the
+ * stack managed are thrown away too, and tests that are about deleting call `destroy` themselves.
  *
  * The temp project is a copy of the repository's Pulumi.yaml (so `options.refresh: always` and
  * the runtime settings are exactly what users run) with `dist/` and `node_modules/` linked in.
@@ -64,7 +65,7 @@ export interface TempStack {
   setConfig(config: Record<string, ConfigInput>): Promise<void>;
   /** The temp directory holding the project, the state and PULUMI_HOME. */
   baseDir: string;
-  /** Destroys the stack's resources (unless `destroy: false`) and deletes the temp directory. */
+  /** Deletes the temp directory; with `destroy: true`, runs `pulumi destroy` first (errors ignored). */
   dispose(opts?: { destroy?: boolean }): Promise<void>;
 }
 
@@ -178,7 +179,7 @@ export async function createTempStack(opts: TempStackOptions = {}): Promise<Temp
       if (r.code !== 0) throw new Error(`pulumi stack export failed: ${r.stderr}`);
       return r.stdout;
     },
-    async dispose({ destroy = true } = {}) {
+    async dispose({ destroy = false } = {}) {
       if (disposed) return;
       disposed = true;
       if (destroy) {

@@ -71,7 +71,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await t?.dispose({ destroy: false });
+  await t?.dispose();
   await fleet?.close();
   await kube?.close();
   await maas?.close();

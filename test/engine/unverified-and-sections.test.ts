@@ -64,7 +64,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await t?.dispose({ destroy: false });
+  await t?.dispose();
   await kube?.close();
   await maas?.close();
 });

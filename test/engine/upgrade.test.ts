@@ -83,7 +83,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  await t?.dispose({ destroy: false });
+  await t?.dispose();
   await maas?.close();
   await fleet?.close();
   if (oldProgram) await rm(oldProgram, { recursive: true, force: true });
