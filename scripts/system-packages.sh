@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests run for real: OpenSSH's server (the lab's nodes are real
-# sshd processes on loopback), Prometheus (promtool evaluates the alert rules) and the openssl CLI
+# sshd processes on loopback), sudo (a lab node's non-root login user reaches root through
+# `sudo -n`; its sudoers files are private to that node's mount namespace, lab/node/machine.ts,
+# the host's /etc/sudoers stays the package's own), Prometheus (promtool evaluates the alert rules) and the openssl CLI
 # (the Proxmox simulator's throwaway HTTPS certificate).
 # Versions are Debian 12's; a point release that Debian replaced (a security update) is accepted,
 # another major version is refused, because the tests were written against these.
@@ -12,6 +14,7 @@ log() { printf '[system-packages] %s\n' "$*" >&2; }
 # package  binary             version prefix the tests were written against
 wanted=(
   "openssh-server /usr/sbin/sshd 1:9.2p1"
+  "sudo           /usr/bin/sudo 1.9.13p3"
   "prometheus     /usr/bin/promtool 2.42.0"
   "openssl        /usr/bin/openssl 3.0."   # the Proxmox simulator's throwaway HTTPS certificate (lab/proxmox/tls.ts)
 )

@@ -11,6 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { KubeSimulator } from "../kube";
 import { generateKeyPair, type KeyPair } from "./keys";
+import type { LoginUser } from "./login-user";
 import { startLabMachine, type K3sUnit, type LabMachine, type RestartEvent } from "./machine";
 
 export interface FleetNode {
@@ -19,6 +20,8 @@ export interface FleetNode {
   /** Extra ExecStart flags in the K3s unit. */
   execStartFlags?: string[];
   files?: Record<string, string>;
+  /** Log in as this user (real sudo, the machine's own sudoers) instead of root. */
+  loginUser?: LoginUser;
 }
 
 export interface RestartSpan {
@@ -32,7 +35,7 @@ export interface RestartSpan {
 }
 
 export interface LabFleet {
-  /** The key every machine accepts for root (a secret: give it to the stack as secret config). */
+  /** The key every machine accepts for its login user, root by default (a secret: give it to the stack as secret config). */
   clientKey: KeyPair;
   machines: Map<string, LabMachine>;
   machine(name: string): LabMachine;
@@ -79,6 +82,7 @@ export async function startLabFleet(opts: FleetOptions): Promise<LabFleet> {
           unit,
           execStartFlags: n.execStartFlags,
           files: n.files,
+          loginUser: n.loginUser,
           authorizedKeys: [clientKey.publicKey],
           onRestart: async (event) => {
             const span: RestartSpan = { node: n.name, unit: event.unit, startedAt: event.at, settings: event.settings };
@@ -117,7 +121,7 @@ export async function startLabFleet(opts: FleetOptions): Promise<LabFleet> {
       machine,
       sshFor(name) {
         const m = machine(name);
-        return { host: m.host, port: m.port, user: "root", hostKey: m.knownHostsLine };
+        return { host: m.host, port: m.port, user: m.user, hostKey: m.knownHostsLine };
       },
       timeline: () => spans.map((s) => ({ ...s })),
       setOutcome: (name, outcome) => void outcomes.set(name, outcome),

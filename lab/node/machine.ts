@@ -6,7 +6,9 @@
  *   created without touching the real ones), then bind mounts of this machine's directories over
  *   /etc/rancher, /etc/systemd/system, /etc/default and /var/lib/rancher;
  * - an overlay over /usr/local/bin holding the `systemctl` and `k3s` stand-ins (standin.ts), which
- *   come first on sshd's and sudo's default PATH.
+ *   come first on sshd's and sudo's default PATH;
+ * - with `loginUser`, the machine's own /etc/passwd, /etc/shadow, /etc/group, /etc/sudoers,
+ *   /etc/sudoers.d and /home (login-user.ts): that user logs in (StrictModes on), root does not.
  * The mount namespace lives as long as sshd; sessions inherit it because sshd forks them.
  *
  * The lab side (this module) plays the K3s process: it reads the restarts the stand-in records
@@ -20,6 +22,7 @@ import { connect, createServer, type AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { generateKeyPair } from "./keys";
+import { prepareLoginUser, type LoginUser } from "./login-user";
 import type { StartupValue } from "./k3s-startup";
 
 export type K3sUnit = "k3s" | "k3s-agent";
@@ -30,8 +33,10 @@ export interface LabMachineOptions {
   unit?: K3sUnit;
   /** Extra ExecStart flags in the unit (seed 004 put `--flannel-iface=wlp5s0` there). */
   execStartFlags?: string[];
-  /** Public keys allowed to log in as root. */
+  /** Public keys allowed to log in: as root, or as `loginUser` when that is set. */
   authorizedKeys: string[];
+  /** A non-root login user reaching root through real `sudo`; root logins are then refused. */
+  loginUser?: LoginUser;
   /** Files on the machine before it starts, by absolute path under the private dirs. */
   files?: Record<string, string>;
   /** Called for every `systemctl restart`; its result is the exit code systemctl returns (default 0). */
@@ -56,6 +61,8 @@ export interface LabMachine {
   name: string;
   host: string;
   port: number;
+  /** Who logs in: "root", or the login user's name. */
+  user: string;
   /** known_hosts line for this machine: "[127.0.0.1]:<port> ssh-ed25519 AAAA…". */
   knownHostsLine: string;
   /** "SHA256:…" of the host key. */
@@ -68,6 +75,8 @@ export interface LabMachine {
   read(machinePath: string): string | undefined;
   write(machinePath: string, content: string): Promise<void>;
   restarts(): RestartEvent[];
+  /** Replaces the login user's /etc/sudoers.d/homelab (undefined: removes it); only with `loginUser`. */
+  setSudoers(lines: string[] | undefined): Promise<void>;
   /** SSH logins accepted so far (from sshd's log). */
   logins(): number;
   /** What `systemctl is-active <unit>` answers. */
@@ -120,7 +129,7 @@ function unitText(unit: K3sUnit, flags: string[]): string {
   ].join("\n");
 }
 
-function namespaceScript(dir: string, sshdConfig: string): string {
+function namespaceScript(dir: string, sshdConfig: string, userMounts: string[]): string {
   const ovl = (target: string, lower: string, name: string) =>
     `mkdir -p ${dir}/ovl/${name}/up ${dir}/ovl/${name}/work && mount -t overlay overlay -o lowerdir=${lower},upperdir=${dir}/ovl/${name}/up,workdir=${dir}/ovl/${name}/work ${target}`;
   return [
@@ -131,6 +140,7 @@ function namespaceScript(dir: string, sshdConfig: string): string {
     ovl("/usr/local/bin", `${dir}/bin:/usr/local/bin`, "bin"),
     `mkdir -p ${PRIVATE_DIRS.join(" ")} /run/sshd`,
     ...PRIVATE_DIRS.map((d) => `mount --bind ${dir}/root${d} ${d}`),
+    ...userMounts,
     `exec ${SSHD} -D -e -f ${sshdConfig}`,
   ].join("\n");
 }
@@ -149,7 +159,8 @@ async function start(dir: string, opts: LabMachineOptions): Promise<LabMachine> 
   await Promise.all([...PRIVATE_DIRS.map((d) => mkdir(path.join(dir, "root", d), { recursive: true })), mkdir(path.join(dir, "ssh")), mkdir(path.join(dir, "bin")), mkdir(path.join(dir, "state/acks"), { recursive: true })]);
   await writeFile(path.join(dir, "state/events.log"), "");
   const hostKey = await generateKeyPair(path.join(dir, "ssh/host_ed25519"), `lab-${opts.name}`);
-  await writeFile(path.join(dir, "ssh/authorized_keys"), `${opts.authorizedKeys.join("\n")}\n`, { mode: 0o600 });
+  const loginUser = opts.loginUser ? await prepareLoginUser(dir, opts.loginUser, opts.authorizedKeys) : undefined;
+  if (!loginUser) await writeFile(path.join(dir, "ssh/authorized_keys"), `${opts.authorizedKeys.join("\n")}\n`, { mode: 0o600 });
 
   // The stand-ins run the compiled standin.js with the same node binary (from dist/ also when
   // this module is loaded from source by vitest).
@@ -184,9 +195,13 @@ async function start(dir: string, opts: LabMachineOptions): Promise<LabMachine> 
     [
       `ListenAddress ${LOOPBACK}:${port}`,
       `HostKey ${dir}/ssh/host_ed25519`,
-      `AuthorizedKeysFile ${dir}/ssh/authorized_keys`,
-      "StrictModes no", // the temp directory is not root's home; its modes are the test's business
-      "PermitRootLogin prohibit-password",
+      ...(loginUser
+        ? ["AuthorizedKeysFile .ssh/authorized_keys", "StrictModes yes", "PermitRootLogin no"]
+        : [
+            `AuthorizedKeysFile ${dir}/ssh/authorized_keys`,
+            "StrictModes no", // the temp directory is not root's home; its modes are the test's business
+            "PermitRootLogin prohibit-password",
+          ]),
       "PasswordAuthentication no",
       "KbdInteractiveAuthentication no",
       "UsePAM no",
@@ -195,7 +210,7 @@ async function start(dir: string, opts: LabMachineOptions): Promise<LabMachine> 
       "",
     ].join("\n"),
   );
-  const script = namespaceScript(dir, sshdConfig);
+  const script = namespaceScript(dir, sshdConfig, loginUser?.mounts ?? []);
   let sshd: ChildProcess | undefined;
   let sshdLog = "";
   let logins = 0;
@@ -258,6 +273,7 @@ async function start(dir: string, opts: LabMachineOptions): Promise<LabMachine> 
     name: opts.name,
     host: LOOPBACK,
     port,
+    user: opts.loginUser?.name ?? "root",
     knownHostsLine: `[${LOOPBACK}]:${port} ${hostKeyBlob}`,
     hostKeyFingerprint: hostKey.fingerprint,
     dir,
@@ -268,6 +284,10 @@ async function start(dir: string, opts: LabMachineOptions): Promise<LabMachine> 
       await writeFile(file(p), content);
     },
     restarts: () => events.map((e) => ({ ...e })),
+    async setSudoers(lines) {
+      if (!loginUser) throw new Error(`lab machine ${opts.name}: no login user, so no sudoers file`);
+      await loginUser.setSudoers(lines);
+    },
     logins: () => logins,
     async setActive(unit, state) {
       await writeFile(path.join(dir, "state", `active-${unit}`), state);

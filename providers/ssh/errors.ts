@@ -42,10 +42,17 @@ export class SshAuthError extends SshError {
   }
 }
 
-/** A remote command exited non-zero. `stderr` is already redacted by the caller's redactor. */
+/**
+ * A remote command exited non-zero. `stderr` is already redacted by the caller's redactor; `fix`,
+ * when known, says what the machine needs (e.g. the sudoers line).
+ */
 export class SshCommandError extends SshError {
   override name = "SshCommandError";
-  constructor(target: string, what: string, readonly exitCode: number | null, stderr: string) {
-    super(`${target}: ${what} failed (exit ${exitCode ?? "signal"})${stderr ? `: ${stderr.trim().slice(0, 500)}` : ""}`, "SSH_COMMAND", target);
+  constructor(target: string, what: string, readonly exitCode: number | null, stderr: string, fix?: string) {
+    super(
+      `${target}: ${what} failed (exit ${exitCode ?? "signal"})${stderr ? `: ${stderr.trim().slice(0, 500)}` : ""}${fix ? `. ${fix}` : ""}`,
+      "SSH_COMMAND",
+      target,
+    );
   }
 }

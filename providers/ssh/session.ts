@@ -1,7 +1,8 @@
 /**
- * One SSH connection to one machine (ssh2), with the operations a provider needs: run a command
- * as root (directly, or through `sudo -n` for any other user), read several files in one round
- * trip, and write files atomically (temp file in the same directory, chmod/chown, rename).
+ * One SSH connection to one machine (ssh2), with the operations a provider needs: run a script
+ * as root (directly, or through `sudo -n /bin/sh -s` for any other user: nothing else is run), read
+ * several files in one round trip, and write files atomically (temp file in the same directory,
+ * chmod/chown, rename).
  *
  * The host key is checked in ssh2's `hostVerifier`, before authentication: a mismatch ends the
  * handshake and is reported as `SshHostKeyMismatchError` with both fingerprints.
@@ -48,6 +49,14 @@ export const CONNECT_TIMEOUT_MS = 8_000;
 
 export function describeTarget(t: SshTarget): string {
   return `${t.user}@${t.host}:${t.port ?? 22}`;
+}
+
+/** Where the README tells the operator to grant a non-root login user its sudo rights. */
+export const SUDOERS_FILE = "/etc/sudoers.d/homelab";
+
+/** The sudoers line a non-root login user needs: `sudo -n /bin/sh -s` is all this module runs via sudo. */
+export function sudoersLine(user: string): string {
+  return `${user} ALL=(root) NOPASSWD: /bin/sh`;
 }
 
 /** Single-quotes a word for POSIX sh. */
@@ -108,8 +117,8 @@ export class SshSession {
     return describeTarget(this.target);
   }
 
-  /** Runs `command` as the login user; `stdin` is written and closed. */
-  exec(command: string, stdin?: string | Buffer): Promise<ExecResult> {
+  /** Runs `command` as the login user; `stdin` is written and closed. Private: callers go through runAsRoot. */
+  private exec(command: string, stdin?: string | Buffer): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
       this.client.exec(command, (err, stream) => {
         if (err) return reject(new SshUnreachableError(this.name, this.redact(err.message)));
@@ -125,17 +134,27 @@ export class SshSession {
     });
   }
 
-  /** Runs a POSIX sh script as root: directly when logged in as root, else `sudo -n sh -s`. */
+  /**
+   * Runs a POSIX sh script as root: directly when logged in as root, else `sudo -n /bin/sh -s`,
+   * the only command run through sudo, so one sudoers line (`sudoersLine`) covers every root action.
+   */
   async runAsRoot(script: string, what: string): Promise<Buffer> {
-    const command = this.target.user === "root" ? "sh -s" : "sudo -n sh -s";
+    // /bin/sh as the sudoers line names it, whatever the node's secure_path would find first.
+    const command = this.target.user === "root" ? "sh -s" : "sudo -n /bin/sh -s";
     const r = await this.exec(command, script);
-    if (r.code !== 0) {
-      const hint = /sudo: (a password is required|a terminal is required)/.test(r.stderr)
-        ? ` (${this.target.user} needs passwordless sudo; see the README's sudoers line)`
-        : "";
-      throw new SshCommandError(this.name, what + hint, r.code, r.stderr);
-    }
+    if (r.code !== 0) throw new SshCommandError(this.name, what, r.code, r.stderr, this.sudoFix(r));
     return r.stdout;
+  }
+
+  /** What the machine needs when sudo itself refused (it cannot prompt under -n) or is missing. */
+  private sudoFix(r: ExecResult): string | undefined {
+    if (this.target.user === "root") return undefined;
+    const fix = `put \`${sudoersLine(this.target.user)}\` in ${SUDOERS_FILE} (README, SSH setup)`;
+    if (/^sudo: (a password is required|a terminal is required|sorry, you must have a tty|.*is not (allowed|in the sudoers))/m.test(r.stderr)) {
+      return `${this.target.user} may not run sh as root without a password: ${fix}`;
+    }
+    if (r.code === 127 && /sudo: .*not found/.test(r.stderr)) return `sudo is not installed: install it, then ${fix}`;
+    return undefined;
   }
 
   /**

@@ -155,6 +155,7 @@ async function waitReady(session: SshSession, p: Props): Promise<void> {
         last = `Ready=${ready}, InternalIP=${ip ?? "none"}`;
       } else last = read.reason;
     } else if (await unitActive(session, role)) return;
+    else last = `${unitOf(role)} not active`;
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
   throw new Error(

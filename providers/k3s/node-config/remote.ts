@@ -86,9 +86,13 @@ export async function restartK3s(session: SshSession, role: K3sRole): Promise<vo
   await session.runAsRoot(`systemctl restart ${unitOf(role)}`, `systemctl restart ${unitOf(role)}`);
 }
 
-/** Over SSH (no cluster API): whether systemd reports the unit active. */
+/**
+ * Over SSH (no cluster API): whether systemd reports the unit active. Through `runAsRoot` like
+ * every other command (`systemctl is-active` needs no root, but a second sudo command would need a
+ * second sudoers line); a sudo refusal therefore throws instead of reading as "not active".
+ */
 export async function unitActive(session: SshSession, role: K3sRole): Promise<boolean> {
-  const command = session.target.user === "root" ? "" : "sudo -n ";
-  const r = await session.exec(`${command}systemctl is-active ${unitOf(role)}`);
-  return r.code === 0;
+  const unit = unitOf(role);
+  const out = await session.runAsRoot(`if systemctl is-active --quiet ${unit}; then echo active; else echo inactive; fi`, `systemctl is-active ${unit}`);
+  return out.toString("utf8").trim() === "active";
 }
