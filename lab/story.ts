@@ -154,6 +154,18 @@ export class IncidentStory {
     }
     const mechanism = Object.values(outputs)[0]?.mechanism ?? "";
 
+    // The first up bootstrapped the cluster (cluster-init on the first server); now that the
+    // machines hold a datastore, the first server is planned like the others.
+    const firstServer = nodes.find((n) => n.role === "server")!.name;
+    this.say(`pulumi up again: the cluster exists now, so ${firstServer} joins through server like the others (K3s ignores cluster-init/server once a node has its datastore: written, no restart)`);
+    const settle = await this.track(this.stack.stack.up({ signal }));
+    this.log(`    ${formatChanges(settle.summary.resourceChanges)}`);
+    const joinLine = (text: string | undefined) => (text ?? "").split("\n").find((l) => /^\s*(server|cluster-init):/.test(l))?.trim() ?? "(none)";
+    const pveNode = (nodes.find((n) => n.name === firstServer)!.proxmox as { node?: string } | undefined)?.node;
+    // Pulumi.homelab.yaml's snippetsDatastore is `local`; the file name is the stack's (stacks/homelab/vm.ts).
+    const snippet = this.pve && pveNode ? this.pve.snippet(pveNode, `local:snippets/${firstServer}-user-data.yaml`) : undefined;
+    this.log(`    ${firstServer}: config.yaml ${joinLine(this.fleet.machine(firstServer).read("/etc/rancher/k3s/config.yaml"))}${this.pve ? `; its snippet (a replaced VM boots with it) ${joinLine(snippet)}` : ""}`);
+
     this.say("pulumi preview (refreshes first): nothing has drifted");
     const before = await this.drift();
 

@@ -32,6 +32,8 @@ export interface RestartSpan {
   /** When the Node object was Ready again (undefined: never). */
   readyAt?: number;
   settings: RestartEvent["settings"];
+  /** Whether the machine had a K3s datastore before this start. */
+  datastoreExisted: boolean;
 }
 
 export interface LabFleet {
@@ -85,7 +87,7 @@ export async function startLabFleet(opts: FleetOptions): Promise<LabFleet> {
           loginUser: n.loginUser,
           authorizedKeys: [clientKey.publicKey],
           onRestart: async (event) => {
-            const span: RestartSpan = { node: n.name, unit: event.unit, startedAt: event.at, settings: event.settings };
+            const span: RestartSpan = { node: n.name, unit: event.unit, startedAt: event.at, settings: event.settings, datastoreExisted: event.datastoreExisted };
             spans.push(span);
             const machine = machines.get(n.name)!;
             await machine.setActive(unit, "activating");

@@ -17,7 +17,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { connect, createServer, type AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -49,6 +49,8 @@ export interface RestartEvent {
   at: number;
   /** What K3s starts with: config.yaml, drop-ins, then ExecStart flags (k3s-startup.ts). */
   settings: Record<string, StartupValue>;
+  /** Whether /var/lib/rancher/k3s/server/db existed before this start (a server start creates it). */
+  datastoreExisted: boolean;
 }
 
 /** The private directories a machine has, as mount points on the machine. */
@@ -81,6 +83,13 @@ export interface LabMachine {
   logins(): number;
   /** What `systemctl is-active <unit>` answers. */
   setActive(unit: K3sUnit, state: "active" | "activating" | "failed"): Promise<void>;
+  /** Whether K3s's datastore directory (/var/lib/rancher/k3s/server/db) exists on the machine. */
+  hasDatastore(): boolean;
+  /**
+   * The machine reinstalled: empties /etc/rancher and /var/lib/rancher (config.yaml, token and
+   * datastore gone); the K3s unit, the host key and sshd stay, as after a reinstall from the same image.
+   */
+  rebuild(): Promise<void>;
   /** Stops sshd (connections refused) or starts it again on the same port with the same key. */
   setReachable(reachable: boolean): Promise<void>;
   close(): Promise<void>;
@@ -256,7 +265,7 @@ async function start(dir: string, opts: LabMachineOptions): Promise<LabMachine> 
       for (const line of complete.split("\n").filter(Boolean)) {
         const e = JSON.parse(line) as RestartEvent & { seq: string };
         if (e.unit === "daemon-reload") continue;
-        events.push({ unit: e.unit, at: e.at, settings: e.settings });
+        events.push({ unit: e.unit, at: e.at, settings: e.settings, datastoreExisted: e.datastoreExisted });
         const code = (await opts.onRestart?.(e)) ?? 0;
         await writeFile(path.join(dir, "state/acks", e.seq), String(code));
       }
@@ -289,6 +298,13 @@ async function start(dir: string, opts: LabMachineOptions): Promise<LabMachine> 
       await loginUser.setSudoers(lines);
     },
     logins: () => logins,
+    hasDatastore: () => existsSync(file("/var/lib/rancher/k3s/server/db")),
+    async rebuild() {
+      // Empty the bind-mounted directories, not remove them: they are the namespace's mount points.
+      for (const d of ["/etc/rancher", "/var/lib/rancher"]) {
+        for (const entry of await readdir(file(d))) await rm(path.join(file(d), entry), { recursive: true, force: true });
+      }
+    },
     async setActive(unit, state) {
       await writeFile(path.join(dir, "state", `active-${unit}`), state);
     },

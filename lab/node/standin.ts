@@ -3,10 +3,12 @@
  * comes first on sshd's and sudo's PATH). `systemctl restart k3s|k3s-agent` behaves like systemd
  * with a Type=notify unit: it fails for a unit that is not installed, otherwise records the
  * restart with the settings K3s would start with (k3s-startup.ts) and waits until the machine's
- * lab side has "started" it (see machine.ts). `is-active` answers from the same state.
+ * lab side has "started" it (see machine.ts). `is-active` answers from the same state. A server
+ * start creates the datastore directory, as K3s does (`${data-dir}/server/db`, ref/k3s.md §1.4),
+ * and the event says whether it existed before (a start without one bootstraps or joins).
  * Run as: node standin.js <systemctl|k3s> args…, with LAB_NODE_DIR naming the machine's directory.
  */
-import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { startupSettings, unitFile } from "./k3s-startup";
 
@@ -27,7 +29,10 @@ function unitName(arg: string | undefined): string {
 async function restart(unit: string): Promise<void> {
   if (!existsSync(unitFile(root, unit))) fail(`Failed to restart ${unit}.service: Unit ${unit}.service not found.`, 5);
   const seq = `${Date.now()}-${process.pid}`;
-  const event = { seq, unit, at: Date.now(), settings: startupSettings(root, unit) };
+  const datastore = path.join(root, "var/lib/rancher/k3s/server/db");
+  const datastoreExisted = existsSync(datastore);
+  const event = { seq, unit, at: Date.now(), settings: startupSettings(root, unit), datastoreExisted };
+  if (unit === "k3s") mkdirSync(datastore, { recursive: true, mode: 0o700 });
   appendFileSync(path.join(dir, "state/events.log"), `${JSON.stringify(event)}\n`);
   const ack = path.join(dir, "state/acks", seq);
   for (let waited = 0; waited < 20_000; waited += 25) {

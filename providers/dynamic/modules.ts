@@ -22,4 +22,5 @@ export const PROVIDER_MODULES: Readonly<Record<string, ProviderModule>> = {
   "homelab-ipam/maas-reservation": { module: "../maas/reservation/provider", exportName: "reservationProvider", version: 1, reads: [1] },
   "homelab-ipam/node-readback": { module: "../readback/provider", exportName: "readbackProvider", version: 1, reads: [1] },
   "homelab-ipam/k3s-node-config": { module: "../k3s/node-config/provider", exportName: "nodeConfigProvider", version: 1, reads: [1] },
+  "homelab-ipam/k3s-datastore-check": { module: "../k3s/datastore-check/provider", exportName: "datastoreCheckProvider", version: 1, reads: [1] },
 };

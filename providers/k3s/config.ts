@@ -44,8 +44,11 @@ export interface K3sClusterInput {
   readonly serviceCidr?: string;
   readonly clusterDomain?: string;
   readonly resolvConf?: string;
-  /** Name of the server that bootstraps embedded etcd (`cluster-init: true`). */
-  readonly initServer: string;
+  /**
+   * Name of the server that bootstraps embedded etcd (`cluster-init: true`); absent when the
+   * cluster already exists, so every server joins through `server` (see bootstrap.ts).
+   */
+  readonly initServer?: string;
 }
 
 /** Typed settings of one node; field names are K3s's flags in camelCase. */
@@ -59,9 +62,9 @@ export interface K3sNodeSettings {
   readonly advertiseAddress?: string;
   /** Servers only: [apiEndpoint, node ip]. */
   readonly tlsSan?: readonly string[];
-  /** The initial server only. */
+  /** The initial server only, and only while no cluster exists (bootstrap.ts). */
   readonly clusterInit?: boolean;
-  /** Every node except the initial server: `https://<apiEndpoint>:6443`. */
+  /** Every node except a bootstrapping initial server: `https://<apiEndpoint>:6443`. */
   readonly server?: string;
   readonly tokenFile: string;
   readonly resolvConf: string;
@@ -99,10 +102,10 @@ export function serverUrl(apiEndpoint: string): string {
   return `https://${apiEndpoint}:${K3S_API_PORT}`;
 }
 
-/** The settings of one node. The first server bootstraps etcd; everyone else joins via the endpoint. */
+/** The settings of one node. `initServer` bootstraps etcd; everyone else joins via the endpoint. */
 export function planK3sNode(node: K3sNodeInput, cluster: K3sClusterInput): K3sNodeSettings {
   const isServer = node.role === "server";
-  const isInit = isServer && node.name === cluster.initServer;
+  const isInit = isServer && cluster.initServer !== undefined && node.name === cluster.initServer;
   const labels = Object.entries(node.labels ?? {})
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([key, value]) => `${key}=${value}`);

@@ -3,6 +3,8 @@
  * - config.ts: pure K3s config (`planK3sNode`, `renderK3sConfig`, `toYaml`)
  * - cloud-init.ts: pure user-data that writes config.yaml, a root-only token file and installs K3s
  * - node-config/: `K3sNodeConfig`, the settings written to the node over SSH and read back from it
+ * - bootstrap.ts: pure: does the first server run cluster-init or join (from the datastore check)
+ * - datastore-check/: `K3sDatastoreCheck`, the read-only SSH lookup of the servers' datastores
  */
 export {
   DEFAULT_CLUSTER_CIDR,
@@ -20,6 +22,10 @@ export {
   toYaml,
 } from "./config";
 export type { K3sClusterInput, K3sConfigFile, K3sNodeInput, K3sNodeSettings, K3sRole } from "./config";
+export { K3S_DATASTORE_DIR, planBootstrap } from "./bootstrap";
+export type { BootstrapPlan, DatastoreObservation } from "./bootstrap";
+export { K3sDatastoreCheck } from "./datastore-check";
+export type { DatastoreCheckServer } from "./datastore-check";
 export { K3S_INSTALL_SCRIPT, renderUserData } from "./cloud-init";
 export type { UserDataArgs } from "./cloud-init";
 export { CREATE_ONLY_FIELDS, K3sNodeConfig, RESTART_FIELDS, diffSettings, findOverrides, refusal, settingsFromConfigYaml } from "./node-config";

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { assertFreshBuild } from "../../providers/dynamic/build-freshness";
 import { deployAlerts } from "./alerts";
 import { loadHomelabConfig } from "./config/load";
+import { checkBootstrap } from "./bootstrap";
 import { HomelabNode } from "./node";
 import { createProxmoxProvider } from "./proxmox-provider";
 
@@ -18,6 +19,10 @@ const config = loadHomelabConfig();
 const proxmox = config.proxmox && { config: config.proxmox, provider: createProxmoxProvider(config.proxmox, config.secrets) };
 if (!proxmox) pulumi.log.info("homelab:proxmox is absent or disabled: no Proxmox VMs or snippets are managed by this stack.");
 
+// Does the first declared server bootstrap the cluster or join it? Asked of the machines at
+// program time (a read-only lookup), so the SSH delivery and a new VM's snippet get the same plan.
+const bootstrap = checkBootstrap(config);
+
 // Servers are chained (each one's K3s settings wait for the previous server's): one restart at a
 // time, and a server that does not come back stops the rollout before the next one.
 let previousServer: HomelabNode | undefined;
@@ -26,7 +31,7 @@ const homelabNodes = config.nodes.map((node) => {
     node,
     network: config.network,
     k3s: config.k3s,
-    initServer: config.initServer,
+    ...(node.name === config.initServer ? { initServer: bootstrap } : {}),
     k3sToken: config.secrets.k3sToken,
     proxmox,
     ssh: config.ssh,

@@ -30,8 +30,11 @@ export interface HomelabNodeArgs {
   readonly node: NodeConfig;
   readonly network: NetworkConfig;
   readonly k3s: K3sConfig;
-  /** Name of the server that runs cluster-init. */
-  readonly initServer: string;
+  /**
+   * The server that runs cluster-init, from the datastore check (providers/k3s/bootstrap.ts):
+   * undefined when the cluster exists. Only the bootstrap candidate needs an Output here.
+   */
+  readonly initServer?: pulumi.Input<string | undefined>;
   /** Cluster token; must be a secret Output. */
   readonly k3sToken: pulumi.Input<string>;
   /** Set when Proxmox is enabled: its settings and the explicit provider. Without it no VM or snippet is created. */
@@ -85,7 +88,9 @@ export class HomelabNode extends pulumi.ComponentResource implements HomelabNode
   constructor(name: string, args: HomelabNodeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:index:Node", name, {}, opts);
     const { node, network, k3s } = args;
-    const settings = planK3sNode(node, clusterInput(k3s, args.initServer));
+    // The plan depends on the live cluster only for the bootstrap candidate (cluster-init or server).
+    const plan = pulumi.output(args.initServer).apply((initServer) => planK3sNode(node, clusterInput(k3s, initServer)));
+    const settings = planK3sNode(node, clusterInput(k3s, undefined));
     const token = pulumi.output(args.k3sToken);
 
     if (node.reserveInMaas) {
@@ -99,7 +104,7 @@ export class HomelabNode extends pulumi.ComponentResource implements HomelabNode
     if (args.proxmox && node.proxmox) {
       const vmNode: ProxmoxNode = { ...node, proxmox: node.proxmox };
       const { config, provider } = args.proxmox;
-      const userData = pulumi.secret(token.apply((value) => renderNodeUserData(vmNode, network, k3s, settings, value)));
+      const userData = pulumi.secret(pulumi.all([token, plan]).apply(([value, planned]) => renderNodeUserData(vmNode, network, k3s, planned, value)));
       this.userData = new proxmoxve.FileLegacy(`${name}-userdata`, planSnippet(vmNode, config, userData), {
         parent: this,
         provider,
@@ -117,15 +122,11 @@ export class HomelabNode extends pulumi.ComponentResource implements HomelabNode
         `${name}-k3s`,
         {
           ...settings,
+          clusterInit: plan.clusterInit,
+          server: plan.server,
           tokenSha256: token.apply((value) => createHash("sha256").update(value).digest("hex")),
           tokenConfigKey: K3S_TOKEN_KEY,
-          ssh: {
-            host: node.ssh.host ?? node.ip,
-            port: node.ssh.port ?? args.ssh.port,
-            user: node.ssh.user ?? args.ssh.user,
-            hostKey: node.ssh.hostKey,
-            ...(args.sshPrivateKeySet ? { privateKeyConfigKey: SSH_PRIVATE_KEY_KEY } : {}),
-          },
+          ssh: nodeSshTarget(node, node.ssh, args.ssh, args.sshPrivateKeySet),
           restart: node.restart,
           rejoin: node.rejoin,
           readiness: { timeoutSeconds: k3s.readyTimeoutSeconds, ...(args.kubeconfigKey ? { kubeconfigKey: args.kubeconfigKey } : {}) },
@@ -188,7 +189,18 @@ export class HomelabNode extends pulumi.ComponentResource implements HomelabNode
   }
 }
 
-function clusterInput(k3s: K3sConfig, initServer: string): K3sClusterInput {
+/** Where and how a node is reached over SSH (K3sNodeConfig and the datastore check use the same target). */
+export function nodeSshTarget(node: NodeConfig, ssh: NonNullable<NodeConfig["ssh"]>, defaults: SshConfig, privateKeySet: boolean) {
+  return {
+    host: ssh.host ?? node.ip,
+    port: ssh.port ?? defaults.port,
+    user: ssh.user ?? defaults.user,
+    hostKey: ssh.hostKey,
+    ...(privateKeySet ? { privateKeyConfigKey: SSH_PRIVATE_KEY_KEY } : {}),
+  };
+}
+
+function clusterInput(k3s: K3sConfig, initServer: string | undefined): K3sClusterInput {
   return {
     apiEndpoint: k3s.apiEndpoint,
     flannelBackend: k3s.flannelBackend,

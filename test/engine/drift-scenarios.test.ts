@@ -48,6 +48,9 @@ beforeAll(async () => {
     }),
   });
   await t.stack.up();
+  // The cluster exists after the first up: the second writes the first server's swap from
+  // cluster-init to server (harmless, no restart; test/engine/k3s-nodes.test.ts checks it).
+  await t.stack.up();
 }, 300_000);
 
 afterAll(async () => {

@@ -16,6 +16,8 @@ import { changedSteps, createTempStack, type PreviewDocument, type TempStack } f
 const TOKEN = "K10SENTINEL-k3s-token-7b1e::server:SENTINEL";
 const CONFIG = "/etc/rancher/k3s/config.yaml";
 const TOKEN_FILE = "/etc/rancher/k3s/token";
+const SERVER_URL = "https://k3s.homelab.lan:6443";
+const NODE_CONFIG = "pulumi-nodejs:dynamic/k3s:NodeConfig";
 const nodes = homelabNodes();
 const names = nodes.map((n) => n.name);
 const [first, second, third] = names as [string, string, string];
@@ -99,11 +101,30 @@ describe("K3s settings delivered over SSH", () => {
     expect(overlapping(spans)).toEqual([]);
     // The chain follows the declaration order of the servers.
     expect([...spans].sort((a, b) => a.startedAt - b.startedAt).map((s) => s.node)).toEqual(names);
+    // A fresh stack on machines without a datastore: the first server bootstraps, the others join.
+    expect(spans.map((s) => [s.node, s.datastoreExisted, s.settings["cluster-init"] ?? null, s.settings.server ?? null])).toEqual([
+      [first, false, true, null],
+      [second, false, null, SERVER_URL],
+      [third, false, null, SERVER_URL],
+    ]);
+    expect(names.filter((n) => fleet.machine(n).hasDatastore())).toEqual(names);
   });
 
-  it("preview is clean right after", async () => {
+  it("the next preview shows only the first server's harmless swap to server (the cluster exists now); up writes it without a restart", async () => {
     const doc = await preview();
-    expect(changedSteps(doc)).toEqual([]);
+    expect(changedSteps(doc)).toEqual([{ op: "update", name: `${first}-k3s`, type: NODE_CONFIG }]);
+    const step = k3sStep(doc, first);
+    expect(step?.oldState?.outputs?.clusterInit).toBe(true);
+    expect(step?.newState?.inputs?.clusterInit).toBeUndefined();
+    expect(step?.newState?.inputs?.server).toBe(SERVER_URL);
+
+    const before = fleet.timeline().length;
+    await up();
+    const text = fleet.machine(first).read(CONFIG)!;
+    expect(text).toContain(`server: ${SERVER_URL}`);
+    expect(text).not.toContain("cluster-init");
+    expect(fleet.timeline().length).toBe(before);
+    expect(changedSteps(await preview())).toEqual([]);
   });
 
   it("a hand edit of node-ip shows as an update with before → after, and up repairs and restarts exactly that node", async () => {
@@ -234,6 +255,51 @@ describe("K3s settings delivered over SSH", () => {
     } finally {
       await t.setConfig(config());
     }
+  });
+
+  it("a rebuilt first server (config.yaml, token and datastore gone) shows as a create and joins through server, not cluster-init", async () => {
+    const m = fleet.machine(first);
+    await m.rebuild();
+    expect([m.read(CONFIG), m.hasDatastore()]).toEqual([undefined, false]);
+    const doc = await preview();
+    expect(changedSteps(doc)).toEqual([{ op: "create", name: `${first}-k3s`, type: NODE_CONFIG }]);
+    expect(k3sStep(doc, first)?.newState?.inputs).toMatchObject({ server: SERVER_URL });
+    expect(k3sStep(doc, first)?.newState?.inputs?.clusterInit).toBeUndefined();
+
+    const before = fleet.timeline().length;
+    await up();
+    const text = m.read(CONFIG)!;
+    expect(text).toContain(`server: ${SERVER_URL}`);
+    expect(text).not.toContain("cluster-init");
+    expect(m.read(TOKEN_FILE)).toBe(`${TOKEN}\n`);
+    const spans = fleet.timeline().slice(before);
+    expect(spans.map((s) => [s.node, s.datastoreExisted, s.settings["cluster-init"] ?? null, s.settings.server ?? null])).toEqual([[first, false, null, SERVER_URL]]);
+    expect(m.hasDatastore()).toBe(true);
+    expect(changedSteps(await preview())).toEqual([]);
+  });
+
+  it("a rebuilt first server while the other servers cannot be checked: cluster-init as before, and the preview warns naming them", async () => {
+    const m = fleet.machine(first);
+    await m.rebuild();
+    await Promise.all([second, third].map((n) => fleet.machine(n).setReachable(false)));
+    try {
+      const r = await t.run(["preview", "--json"]);
+      const doc = JSON.parse(r.stdout) as PreviewDocument;
+      output.push(r.stdout, r.stderr);
+      expect(k3sStep(doc, first)?.op).toBe("create");
+      expect(k3sStep(doc, first)?.newState?.inputs).toMatchObject({ clusterInit: true });
+      const said = JSON.stringify(doc.diagnostics ?? []) + r.stderr;
+      expect(said).toMatch(new RegExp(`could not check for a datastore on ${second} \\(.*unreachable.*\\), ${third} \\(.*unreachable`));
+      expect(said).toContain(`K3s on ${first} would start a second cluster`);
+    } finally {
+      await Promise.all([second, third].map((n) => fleet.machine(n).setReachable(true)));
+    }
+    // Reachable again: the cluster is found, and up makes the rebuilt server join.
+    const doc = await preview();
+    expect(k3sStep(doc, first)?.newState?.inputs).toMatchObject({ server: SERVER_URL });
+    await up();
+    expect(fleet.machine(first).read(CONFIG)).not.toContain("cluster-init");
+    expect(changedSteps(await preview())).toEqual([]);
   });
 
   it("the token and the private key appear nowhere: state, engine output, the machines' logs", async () => {

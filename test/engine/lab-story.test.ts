@@ -28,6 +28,8 @@ describe("the lab", () => {
       expect(r.after.exitCode).toBe(0);
       expect(r.finalReservations).toEqual(["192.168.4.186 a8:a1:59:3c:00:4e", "192.168.4.236 bc:24:11:a9:d5:8c", "192.168.4.237 bc:24:11:1a:38:07", "192.168.4.238 bc:24:11:3b:7a:a7"]);
       expect(lines.join("\n")).toMatch(/k3s-vm-chief-horse → 192\.168\.4\.237 \(reservation\)/);
+      // After the bootstrap, the first server joins like the others, on the machine and in its VM's snippet.
+      expect(lines.join("\n")).toContain("k3s-vm-pve: config.yaml server: https://k3s.homelab.lan:6443; its snippet (a replaced VM boots with it) server: https://k3s.homelab.lan:6443");
       // Seed 004: the bare-metal node is repaired by `pulumi up` alone.
       expect(r.seed004.drift.exitCode).toBe(2);
       expect(r.seed004.drift.summary?.pullRequest?.nodes["leveling-pc"]?.map((c) => `${c.resource} ${c.op}`)).toContain("leveling-pc-k3s create");

@@ -5,7 +5,7 @@
  * - provider.ts: the dynamic provider (loaded at run time through the forwarder)
  * - resource.ts: the resource class
  */
-export { CREATE_ONLY_FIELDS, RESTART_FIELDS, diffSettings, execStartFlags, findOverrides, refusal, settingsFromConfigYaml } from "./model";
+export { CREATE_ONLY_FIELDS, RESTART_FIELDS, diffSettings, execStartFlags, findOverrides, isJoinModeSwap, refusal, settingsFromConfigYaml } from "./model";
 export type { RestartPolicy, SettingsDiff } from "./model";
 export { K3sNodeConfig } from "./resource";
 export type { K3sNodeConfigArgs } from "./resource";

@@ -11,7 +11,7 @@ export const RESTART_FIELDS = ["nodeIp", "flannelIface", "tlsSan", "advertiseAdd
 
 /**
  * K3s honours these only when a node first joins (ref/k3s.md §1.1, §1.2): cluster-init/server are
- * ignored once a datastore exists, labels are applied at registration, CIDRs/backend/domain must
+ * ignored once a datastore exists (a swap between the two is allowed, see `isJoinModeSwap`), labels are applied at registration, CIDRs/backend/domain must
  * match every server and are fixed at bootstrap, the token encrypts the datastore, the node name
  * is tied to the node password. Changing them on a joined node is refused (see `refusal`).
  */
@@ -185,17 +185,39 @@ export interface SettingsDiff {
   refused: SettingsField[];
 }
 
+/** `cluster-init: true` and no `server` (a bootstrapping server) or `server` and no cluster-init (a joining one). */
+function joinMode(p: Record<string, unknown>): "init" | "join" | undefined {
+  if (p.clusterInit === true && (p.server ?? null) === null) return "init";
+  if ((p.clusterInit ?? null) === null && typeof p.server === "string" && p.server !== "") return "join";
+  return undefined;
+}
+
+/**
+ * Whether cluster-init/server changed only between the two forms a server can be planned with
+ * (bootstrap.ts): K3s ignores both once the node has a datastore (ref/k3s.md §1.1), so on a
+ * joined server the swap changes nothing and is written (no restart: neither is a restart field).
+ * A changed `server` URL (another apiEndpoint) is not a swap and stays refused.
+ */
+export function isJoinModeSwap(joinedWith: Record<string, unknown>, news: Record<string, unknown>): boolean {
+  if (news.role !== "server") return false;
+  const before = joinMode(joinedWith);
+  const after = joinMode(news);
+  return before !== undefined && after !== undefined && before !== after;
+}
+
 /**
  * `olds` = what is on the node (after refresh) or what was last written; `joinedWith` = the
  * create-only values declared when the node was last written; `news` = the declaration.
  * A create-only field that differs only on the node (a hand edit) is rewritten, not refused:
- * putting the file back is safe; changing what the node joined with is not.
+ * putting the file back is safe; changing what the node joined with is not — except a server's
+ * swap between cluster-init and server (`isJoinModeSwap`), which K3s ignores after joining.
  */
 export function diffSettings(olds: Record<string, unknown>, news: Record<string, unknown>, joinedWith: Record<string, unknown> | undefined): SettingsDiff {
   const changed = SETTINGS_FIELDS.filter((f) => !same(olds[f], news[f]));
   const restartFields: readonly string[] = RESTART_FIELDS;
   const restart = changed.filter((f) => restartFields.includes(f));
-  const refused = joinedWith ? CREATE_ONLY_FIELDS.filter((f) => f in joinedWith && !same(joinedWith[f], news[f])) : [];
+  let refused: SettingsField[] = joinedWith ? CREATE_ONLY_FIELDS.filter((f) => f in joinedWith && !same(joinedWith[f], news[f])) : [];
+  if (joinedWith && isJoinModeSwap(joinedWith, news)) refused = refused.filter((f) => f !== "clusterInit" && f !== "server");
   return { changed, restart, refused };
 }
 

@@ -53,7 +53,10 @@ export interface HomelabSettings {
   /** Defaults of every node's `ssh` block. */
   readonly ssh: SshConfig;
   readonly maasUrl?: string;
-  /** The server that runs `cluster-init`: the first server declared in homelab:nodes. */
+  /**
+   * The first server declared in homelab:nodes: it runs `cluster-init` only while no declared
+   * server has a K3s datastore (stacks/homelab/bootstrap.ts); otherwise it joins like the others.
+   */
   readonly initServer: string;
 }
 

@@ -80,7 +80,8 @@ const node = (body: string) => {
 
 describe("the provider registry", () => {
   it("loads every registered provider, and refuses an unknown id or a state version it cannot read, with the fix", () => {
-    expect(node(`console.log(JSON.stringify(["homelab-ipam/maas-reservation", "homelab-ipam/node-readback", "homelab-ipam/k3s-node-config"].map((id) => typeof loadProvider(id, 1).create)));`)).toEqual([
+    expect(node(`console.log(JSON.stringify(["homelab-ipam/maas-reservation", "homelab-ipam/node-readback", "homelab-ipam/k3s-node-config", "homelab-ipam/k3s-datastore-check"].map((id) => typeof loadProvider(id, 1).create)));`)).toEqual([
+      "function",
       "function",
       "function",
       "function",

@@ -7,6 +7,7 @@ import {
   diffSettings,
   execStartFlags,
   findOverrides,
+  isJoinModeSwap,
   refusal,
   settingsFromConfigYaml,
 } from "../../../../providers/k3s/node-config/model";
@@ -42,6 +43,21 @@ describe("diffSettings", () => {
     ["role", "agent"],
   ])("a declared change of %s on a joined node is refused (K3s reads it only when joining)", (field, value) => {
     expect(diffSettings(settings(), settings({ [field]: value }), joined).refused).toEqual([field]);
+  });
+
+  it("a server's swap between cluster-init and server is written without a restart, not refused (K3s ignores both once joined)", () => {
+    const pve = { name: "k3s-vm-pve", ip: "192.168.4.238", interface: "eth0", role: "server" } as const;
+    const bootstrapped = { ...planK3sNode(pve, cluster), tokenSha256: "a".repeat(64) };
+    const joining = { ...planK3sNode(pve, { ...cluster, initServer: undefined }), tokenSha256: "a".repeat(64) };
+    const joinedAs = (p: Record<string, unknown>) => Object.fromEntries(CREATE_ONLY_FIELDS.map((f) => [f, p[f] ?? null]));
+    expect(bootstrapped).toMatchObject({ clusterInit: true });
+    expect(joining).toMatchObject({ server: "https://k3s.homelab.lan:6443" });
+    expect(diffSettings(bootstrapped, joining, joinedAs(bootstrapped))).toEqual({ changed: ["clusterInit", "server"], restart: [], refused: [] });
+    expect(diffSettings(joining, bootstrapped, joinedAs(joining))).toEqual({ changed: ["clusterInit", "server"], restart: [], refused: [] });
+    // Not a swap: another URL, or a swap together with another create-only change.
+    expect(diffSettings(joining, { ...joining, server: "https://other:6443" }, joinedAs(joining)).refused).toEqual(["server"]);
+    expect(diffSettings(bootstrapped, { ...joining, clusterCidr: "10.52.0.0/16" }, joinedAs(bootstrapped)).refused).toEqual(["clusterCidr"]);
+    expect(isJoinModeSwap(joinedAs(bootstrapped), { ...joining, role: "agent" })).toBe(false);
   });
 
   it("a hand edit of a create-only key on the node is rewritten, not refused", () => {

@@ -18,6 +18,12 @@ let outcome;
 /** Mock state: echo the inputs, plus what MAAS would report for a reservation. */
 function mockState(args) {
   const state = { ...args.inputs };
+  // The datastore check's answer: MOCK_DATASTORES lists the servers holding one (others are empty);
+  // unset, the check gives no answer (every server counts as unchecked).
+  if (args.type === "pulumi-nodejs:dynamic/k3s:DatastoreCheck" && process.env.MOCK_DATASTORES !== undefined) {
+    const holders = process.env.MOCK_DATASTORES.split(",").filter(Boolean);
+    state.observations = args.inputs.servers.map((s) => ({ name: s.name, state: holders.includes(s.name) ? "datastore" : "empty" }));
+  }
   if (args.type === "pulumi-nodejs:dynamic/maas:Reservation") {
     state.reservationId = `rid-${args.inputs.hostname}`;
     state.mechanism = "reservedips";
@@ -29,7 +35,7 @@ async function main() {
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider ?? null });
+        resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider ?? null, id: args.id ?? null });
         return { id: `${args.name}-id`, state: mockState(args) };
       },
       call() {

@@ -25,6 +25,8 @@ interface Registered {
   name: string;
   inputs: Record<string, unknown>;
   provider: string | null;
+  /** Set for a read (a resource registered with an id). */
+  id: string | null;
 }
 interface Run {
   error?: { name: string; message: string };
@@ -45,7 +47,7 @@ function baseValues(): StackValues {
 const tmp = mkdtempSync(join(tmpdir(), "homelab-mocks-"));
 let runCount = 0;
 
-async function runProgram(values: StackValues): Promise<Run> {
+async function runProgram(values: StackValues, env: Record<string, string> = {}): Promise<Run> {
   const config = Object.fromEntries(Object.entries(values).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]));
   const resultFile = join(tmp, `run-${runCount++}.json`);
   const { stdout, stderr } = await promisify(execFile)(process.execPath, [runner], {
@@ -55,6 +57,7 @@ async function runProgram(values: StackValues): Promise<Run> {
       PULUMI_CONFIG: JSON.stringify(config),
       PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(SECRET_KEYS.filter((key) => key in values)),
       MOCK_RESULT_FILE: resultFile,
+      ...env,
     },
   });
   return { ...(JSON.parse(readFileSync(resultFile, "utf8")) as Omit<Run, "stdout" | "stderr">), stdout, stderr };
@@ -107,6 +110,7 @@ const T = {
   proxmoxProvider: "pulumi:providers:proxmoxve",
   k8sProvider: "pulumi:providers:kubernetes",
   rule: "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
+  datastores: "pulumi-nodejs:dynamic/k3s:DatastoreCheck",
 };
 
 function k3sConfigFromUserData(file: Registered): Record<string, unknown> {
@@ -120,15 +124,18 @@ const runs: Record<string, Run> = {};
 beforeAll(async () => {
   const program = join(root, "dist/stacks/homelab/index.js");
   if (!existsSync(program)) throw new Error("dist/ is missing: run `npx tsc -p tsconfig.json` before these tests");
-  for (const source of ["index.ts", "node.ts", "vm.ts", "alerts.ts", "config/load.ts", "config/rules.ts", "config/validate.ts"]) {
+  for (const source of ["index.ts", "bootstrap.ts", "node.ts", "vm.ts", "alerts.ts", "config/load.ts", "config/rules.ts", "config/validate.ts"]) {
     const compiled = join(root, "dist/stacks/homelab", source.replace(/\.ts$/, ".js"));
     if (statSync(join(root, "stacks/homelab", source)).mtimeMs > statSync(compiled).mtimeMs) {
       throw new Error(`dist/ is older than stacks/homelab/${source}: run \`npx tsc -p tsconfig.json\` before these tests`);
     }
   }
   const base = baseValues();
-  const scenarios: Record<string, StackValues> = {
-    base,
+  const scenarios: Record<string, StackValues | { values: StackValues; env: Record<string, string> }> = {
+    // The datastore check's answers (mock-program.cjs): in base no server has one (a fresh cluster);
+    // in clusterExists a joined server has one; in every other scenario the check gives no answer.
+    base: { values: base, env: { MOCK_DATASTORES: "" } },
+    clusterExists: { values: base, env: { MOCK_DATASTORES: "k3s-vm-chief-horse" } },
     movedIp: withNodes(base, (nodes) => {
       nodes[1]!.ip = "192.168.4.235";
     }),
@@ -156,7 +163,8 @@ beforeAll(async () => {
   const queue = Object.keys(scenarios);
   const worker = async (): Promise<void> => {
     for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
-      runs[name] = await runProgram(scenarios[name]!);
+      const scenario = scenarios[name]!;
+      runs[name] = "env" in scenario ? await runProgram(scenario.values as StackValues, scenario.env as Record<string, string>) : await runProgram(scenario);
     }
   };
   await Promise.all([worker(), worker(), worker()]);
@@ -247,6 +255,8 @@ describe("the homelab program under mocks", () => {
         `${T.vm}/k3s-vm-still-fawn-vm`,
         // the read-back's expected address moves with the declaration
         `${T.readback}/k3s-vm-still-fawn-readback`,
+        // the datastore check reaches the node at its address (ssh.host defaults to ip): a read, never a change
+        `${T.datastores}/k3s-datastores`,
       ].sort(),
     );
     const moved = runs[changed]!;
@@ -292,6 +302,53 @@ describe("the homelab program under mocks", () => {
     expect(run.error).toBeUndefined();
     expect(run.resources.filter((r) => r.type === T.k3s).map((r) => r.name)).toEqual(["k3s-vm-pve-k3s", "k3s-vm-chief-horse-k3s"]);
     expect(run.stdout + run.stderr).toContain('k3s-vm-still-fawn: K3s settings are not delivered (no ssh block)');
+  });
+
+  it("asks every server with an ssh block for its datastore, through a read (registered with an id), with the K3s delivery's SSH target", () => {
+    const checks = runs.noSsh!.resources.filter((r) => r.type === T.datastores);
+    expect(checks.map((r) => [r.name, r.id])).toEqual([["k3s-datastores", "k3s-datastores"]]);
+    const servers = checks[0]!.inputs.servers as Array<{ name: string; ssh?: Record<string, unknown> }>;
+    expect(servers.map((s) => [s.name, Boolean(s.ssh)])).toEqual([
+      ["k3s-vm-pve", true],
+      ["k3s-vm-still-fawn", false],
+      ["k3s-vm-chief-horse", true],
+    ]);
+    expect(servers[0]!.ssh).toEqual(find(runs.noSsh!, T.k3s, "k3s-vm-pve-k3s").inputs.ssh);
+  });
+
+  it.each([
+    ["no server has a datastore: the first server bootstraps", "base", { "cluster-init": true }],
+    ["a server has a datastore: the first server joins like the others (a rebuilt or replaced VM too)", "clusterExists", { server: "https://k3s.homelab.lan:6443" }],
+  ] as const)("%s, in its SSH delivery and its VM's snippet alike", (_what, scenario, expected) => {
+    const run = runs[scenario]!;
+    expect(run.errors).toEqual([]);
+    const k3s = find(run, T.k3s, "k3s-vm-pve-k3s").inputs;
+    const snippet = k3sConfigFromUserData(find(run, T.file, "k3s-vm-pve-userdata"));
+    if ("server" in expected) {
+      expect(k3s).toMatchObject({ server: expected.server });
+      expect(k3s.clusterInit).toBeUndefined();
+      expect(snippet["cluster-init"]).toBeUndefined();
+    } else {
+      expect(k3s).toMatchObject({ clusterInit: true });
+      expect(k3s.server).toBeUndefined();
+      expect(snippet.server).toBeUndefined();
+    }
+    expect(snippet).toMatchObject(expected);
+    // The other servers join in every case.
+    for (const name of ["k3s-vm-still-fawn", "k3s-vm-chief-horse"]) {
+      expect(find(run, T.k3s, `${name}-k3s`).inputs).toMatchObject({ server: "https://k3s.homelab.lan:6443" });
+      expect(k3sConfigFromUserData(find(run, T.file, `${name}-userdata`))["cluster-init"]).toBeUndefined();
+    }
+    expect(run.stdout + run.stderr).not.toContain("could not check for a datastore");
+  });
+
+  it("keeps cluster-init on the first server when no server could be checked, and warns naming each one", () => {
+    const run = runs.noSsh!;
+    expect(find(run, T.k3s, "k3s-vm-pve-k3s").inputs).toMatchObject({ clusterInit: true });
+    expect(k3sConfigFromUserData(find(run, T.file, "k3s-vm-pve-userdata"))).toMatchObject({ "cluster-init": true });
+    const text = run.stdout + run.stderr;
+    expect(text).toContain("could not check for a datastore on k3s-vm-pve (no answer from the check), k3s-vm-still-fawn (no answer from the check), k3s-vm-chief-horse (no answer from the check)");
+    expect(text).toContain("K3s on k3s-vm-pve would start a second cluster");
   });
 
   it("keeps the K3s and Proxmox tokens secret wherever they are registered", () => {
