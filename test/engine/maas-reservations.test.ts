@@ -154,19 +154,15 @@ describe("reservation lifecycle on MAAS 3.6", () => {
   });
 });
 
+// Every kind of bad input, on both versions, is covered against the simulator at the provider
+// (test/unit/providers/maas/reservation/check.simulator.test.ts); here one per version goes
+// through the engine: the preview fails with the provider's message and MAAS sees no write.
 describe("bad input fails at preview with zero writes to MAAS", () => {
-  const cases: Array<{ name: string; reservations: object[]; message: RegExp }> = [
-    { name: "a bad MAC", reservations: [{ ...incidentNodes[0], mac: "bc:24:11:3b:7a:zz" }], message: /not a MAC address/ },
-    { name: "an IP outside the subnet", reservations: [{ ...incidentNodes[0], ip: "192.168.5.10", subnet: "192.168.4.0/24" }], message: /not part of the subnet 192\.168\.4\.0\/24/ },
-    { name: "an IP inside the dynamic range", reservations: [{ ...incidentNodes[0], ip: "192.168.4.220" }], message: /inside the MAAS dynamic range 192\.168\.4\.200-192\.168\.4\.230/ },
-    { name: "the same IP twice", reservations: [incidentNodes[0], { ...incidentNodes[1], ip: "192.168.4.238" }], message: /declared for both/ },
-    { name: "the same MAC twice in other spellings", reservations: [incidentNodes[0], { ...incidentNodes[1], mac: "bc-24-11-3b-7a-a7" }], message: /bc:24:11:3b:7a:a7 is declared for both/ },
-    { name: "the subnet's gateway", reservations: [{ ...incidentNodes[0], ip: "192.168.4.1" }], message: /192\.168\.4\.1 \(k3s-vm-pve\) is the gateway of MAAS subnet 192\.168\.4\.0\/24/ },
-    { name: "the broadcast address without a declared subnet", reservations: [{ ...incidentNodes[0], ip: "192.168.4.255" }], message: /broadcast address of MAAS subnet 192\.168\.4\.0\/24/ },
-    { name: "the network address without a declared subnet", reservations: [{ ...incidentNodes[0], ip: "192.168.4.0" }], message: /network address of MAAS subnet/ },
-    { name: "an IP inside a reserved range", reservations: [{ ...incidentNodes[0], ip: "192.168.4.5" }], message: /inside the MAAS reserved range 192\.168\.4\.1-192\.168\.4\.9/ },
+  const cases: Array<{ name: string; version: string; reservations: object[]; message: RegExp }> = [
+    { name: "the subnet's gateway", version: "3.5.7", reservations: [{ ...incidentNodes[0], ip: "192.168.4.1" }], message: /192\.168\.4\.1 \(k3s-vm-pve\) is the gateway of MAAS subnet 192\.168\.4\.0\/24/ },
+    { name: "the same MAC twice in other spellings", version: "3.6.0", reservations: [incidentNodes[0], { ...incidentNodes[1], mac: "bc-24-11-3b-7a-a7" }], message: /bc:24:11:3b:7a:a7 is declared for both/ },
   ];
-  it.each(cases.flatMap((c) => ["3.5.7", "3.6.0"].map((version) => ({ ...c, version }))))("rejects $name on MAAS $version", async ({ reservations, message, version }) => {
+  it.each(cases)("rejects $name on MAAS $version", async ({ reservations, message, version }) => {
     sim = await startMaasSimulator({ version });
     t = await stackFor(sim, reservations);
     const preview = await t.run(["preview"]);
