@@ -152,6 +152,21 @@ export const CONSEQUENCE_RULES: readonly ConsequenceRule[] = [
       `(${RENEW}) and restart K3s (\`systemctl restart k3s\`).`,
   },
   {
+    // MAAS ≤ 3.5 only: a legacy reservation's hostname is a DNS record (renamed or deleted in MAAS); pinning is unaffected.
+    id: "reservation-hostname-changed",
+    section: "drift",
+    type: RESERVATION_TYPE,
+    on: ["update", "replace"],
+    properties: ["hostname"],
+    consequence: (v) =>
+      (v.now === "(none)" ? `MAAS's DNS has no record for ${desiredIp(v)} any more` : `MAAS's DNS names ${desiredIp(v)} ${v.now}`) +
+      `, not ${v.wanted}: ${v.wanted} no longer resolves to the node through MAAS's DNS. DHCP still pins ${desiredIp(v)} to ${desiredMac(v)}.`,
+    recovery: (v) =>
+      `Run \`pulumi up\` to release the reservation and reserve it again under ${v.wanted} (MAAS ≤ 3.5 cannot rename it through ` +
+      `op=reserve): ${desiredIp(v)} is unpinned for those two API calls; the node's current lease is unaffected. If the name in MAAS is ` +
+      "the one wanted, declare it instead.",
+  },
+  {
     id: "reservation-in-dynamic-range",
     section: "drift",
     type: RESERVATION_TYPE,

@@ -8,6 +8,7 @@
  *   POST /_sim/drop?ip=                   → { dropped }
  *   POST /_sim/reassign?ip=&mac=          → reassignReservation() (delete + reserve for another MAC)
  *   POST /_sim/set-ip?old=&new=           → setReservationIp()
+ *   POST /_sim/rename-dns?from=&to=       → renameDnsRecord()
  *   POST /_sim/dhcp/renew?mac=            → dhcpRenew()
  *   GET  /_sim/leases                     → leases()
  *   POST /_sim/faults         JSON FaultPlan → setFaults();  DELETE /_sim/faults → clearFaults()
@@ -70,6 +71,9 @@ export function routeAdminRequest(sim: MaasSimulator, method: string, path: stri
         return jsonReply(200, sim.reassignReservation(required(query, "ip", path), required(query, "mac", path)));
       case "POST /_sim/set-ip":
         sim.setReservationIp(required(query, "old", path), required(query, "new", path));
+        return jsonReply(200, { ok: true });
+      case "POST /_sim/rename-dns":
+        sim.renameDnsRecord(required(query, "from", path), required(query, "to", path));
         return jsonReply(200, { ok: true });
       case "POST /_sim/dhcp/renew":
         return jsonReply(200, sim.dhcpRenew(required(query, "mac", path)));

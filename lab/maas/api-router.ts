@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import type { ApiContext, Resource } from "./api-context";
 import { ApiError, HTML_TYPE, textReply, type ParsedBody, type Reply } from "./http-io";
+import { dnsResourceResources } from "./dns-resources";
 import { ipAddressesResources } from "./ip-addresses";
 import { ipRangeResources } from "./ip-ranges";
 import { metaResources } from "./meta-resources";
@@ -16,7 +17,14 @@ import type { MaasStore } from "./store";
 import { subnetResources } from "./subnets";
 import type { MaasFeatures } from "./version";
 
-const RESOURCES: Resource[] = [...metaResources, ...reservedIpsResources, ...ipAddressesResources, ...subnetResources, ...ipRangeResources];
+const RESOURCES: Resource[] = [
+  ...metaResources,
+  ...reservedIpsResources,
+  ...ipAddressesResources,
+  ...subnetResources,
+  ...ipRangeResources,
+  ...dnsResourceResources,
+];
 
 const API_PREFIX = "/MAAS/api/2.0/";
 const UNSAFE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);

@@ -5,9 +5,11 @@
  * form's field is called `mac_address`) and is stored exactly as sent once the interface model accepts it; an IP in
  * a dynamic range is a 403 even with a MAC; "already in use" is a 404; with a MAC the reserved-range check is
  * skipped and the conflict text has no IP; on 3.6+ a MAC reservation is checked against reserved IPs (409). The
- * response has no id: the IP is the identity.
+ * response has no id: the IP is the identity. `hostname` becomes a DNS record, not a field of the address
+ * (dns-resources.ts).
  */
 import { nowIso, requireUser, type ApiContext, type Resource } from "./api-context";
+import { DEFAULT_DOMAIN, fileAddress, forgetAddress } from "./dns-resources";
 import {
   ApiError,
   badRequest,
@@ -26,11 +28,9 @@ import { mustParseNetwork, networkContains, parseIp, type ParsedIp } from "./ip-
 import { invalidMacMessage, MAC_STORAGE_PATTERN } from "./mac";
 import { renderStaticIp } from "./render";
 import { invalidIpMessage } from "./reserved-ip-form";
-import { ALLOC_TYPE, type InterfaceRow, type StaticIpRow, type SubnetRow } from "./store";
+import { ALLOC_TYPE, type DnsResourceRow, type InterfaceRow, type StaticIpRow, type SubnetRow } from "./store";
 import { bestSubnetForIp, dynamicRangeFor, reservedRangeFor, subnetsBySpecifier } from "./subnet-query";
 
-/** The only DNS domain the simulator knows (MAAS's default domain). */
-const DEFAULT_DOMAIN = "maas";
 
 /** Django's QueryDict.get: the last value. */
 function lastValue(params: URLSearchParams, key: string): string | undefined {
@@ -64,7 +64,7 @@ function resolveReserveSubnet(ctx: ApiContext, ip: string | undefined, subnetPar
   throw badRequest("Must supply either the 'subnet' or the 'ip' parameter.");
 }
 
-function newStaticIp(ctx: ApiContext, ip: string, subnet: SubnetRow, userId: number, hostname: string | null): StaticIpRow {
+function newStaticIp(ctx: ApiContext, ip: string, subnet: SubnetRow, userId: number): StaticIpRow {
   const now = nowIso();
   return {
     id: ctx.store.nextId("staticip"),
@@ -72,7 +72,6 @@ function newStaticIp(ctx: ApiContext, ip: string, subnet: SubnetRow, userId: num
     subnetId: subnet.id,
     allocType: ALLOC_TYPE.USER_RESERVED,
     userId,
-    hostname,
     created: now,
     updated: now,
   };
@@ -138,8 +137,9 @@ function reserve(ctx: ApiContext): Reply {
       }
       address = parsedIp.text;
     }
-    const row = newStaticIp(ctx, address, subnet, user.id, dnsName);
+    const row = newStaticIp(ctx, address, subnet, user.id);
     state.staticIps.push(row);
+    if (dnsName !== null) fileAddress(ctx.store, dnsName, DEFAULT_DOMAIN, row);
     ctx.commit();
     return jsonReply(200, renderStaticIp(ctx.store, row, ctx.features));
   }
@@ -161,9 +161,10 @@ function reserve(ctx: ApiContext): Reply {
     state.interfaces.push(nic);
   }
   nic.vlanId ??= subnet.vlanId;
-  const row = newStaticIp(ctx, address, subnet, user.id, dnsName);
+  const row = newStaticIp(ctx, address, subnet, user.id);
   state.staticIps.push(row);
   nic.staticIpIds.push(row.id);
+  if (dnsName !== null) fileAddress(ctx.store, dnsName, DEFAULT_DOMAIN, row);
   ctx.commit();
   return jsonReply(200, renderStaticIp(ctx.store, row, ctx.features));
 }
@@ -204,9 +205,13 @@ function release(ctx: ApiContext): Reply {
   return emptyReply(204);
 }
 
-/** Unlink and delete a static IP; a node-less interface left without addresses is deleted too. */
-export function releaseStaticIp(state: { staticIps: StaticIpRow[]; interfaces: InterfaceRow[] }, target: StaticIpRow): void {
+/**
+ * Unlink and delete a static IP; a node-less interface left without addresses is deleted too, and so is a DNS record
+ * left without addresses (`post_delete_clean_up_dns`, see dns-resources.ts).
+ */
+export function releaseStaticIp(state: { staticIps: StaticIpRow[]; interfaces: InterfaceRow[]; dnsResources: DnsResourceRow[] }, target: StaticIpRow): void {
   state.staticIps.splice(state.staticIps.indexOf(target), 1);
+  forgetAddress(state, target.id);
   for (const nic of state.interfaces) nic.staticIpIds = nic.staticIpIds.filter((id) => id !== target.id);
   const kept = state.interfaces.filter((nic) => nic.staticIpIds.length > 0);
   state.interfaces.splice(0, state.interfaces.length, ...kept);

@@ -4,6 +4,7 @@
  * and their errors name the argument and how to fix it.
  */
 import { nowIso } from "./api-context";
+import { DEFAULT_DOMAIN, fileAddress, namesOf } from "./dns-resources";
 import { releaseStaticIp } from "./ip-addresses";
 import { parseIp, type ParsedIp } from "./ip-math";
 import { canonicalMac } from "./mac";
@@ -61,7 +62,8 @@ export function listReservations(store: MaasStore): SimReservation[] {
   for (const s of store.state.staticIps.slice().sort((a, b) => a.id - b.id)) {
     if (s.allocType !== ALLOC_TYPE.USER_RESERVED) continue;
     for (const nic of store.interfacesOf(s.id)) {
-      out.push({ id: s.ip, ip: s.ip, mac: nic.macAddress, subnetId: s.subnetId, comment: null, hostname: s.hostname, mechanism: "ipaddresses" });
+      const names = namesOf(store, s.id).map((fqdn) => (fqdn.endsWith(`.${DEFAULT_DOMAIN}`) ? fqdn.slice(0, -DEFAULT_DOMAIN.length - 1) : fqdn));
+      out.push({ id: s.ip, ip: s.ip, mac: nic.macAddress, subnetId: s.subnetId, comment: null, hostname: names.length ? names.join(", ") : null, mechanism: "ipaddresses" });
     }
   }
   return out;
@@ -171,12 +173,12 @@ export function addReservation(
       subnetId: subnet.id,
       allocType: ALLOC_TYPE.USER_RESERVED,
       userId: ownerId,
-      hostname: r.hostname ?? null,
       created: now,
       updated: now,
     };
     store.state.staticIps.push(sip);
     attachLegacy(store, sip, mac, subnet.vlanId);
+    if (r.hostname) fileAddress(store, r.hostname, DEFAULT_DOMAIN, sip);
   }
   store.save();
 }

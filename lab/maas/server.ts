@@ -15,6 +15,7 @@ import { dhcpRenew, listLeases } from "./dhcp";
 import { FaultInjector } from "./faults";
 import { ApiError, FormFields, formData, parseBody, readBody, textReply, type ParsedBody, type Reply } from "./http-io";
 import { NonceStore } from "./oauth";
+import { renameDnsRecord } from "./dns-resources";
 import { addReservation, dropReservation, listReservations, reassignReservation, setIpRange, setReservationIp } from "./out-of-band";
 import { INCIDENT_SEED, MaasStore } from "./store";
 import type { MaasSimOptions, MaasSimulator } from "./types";
@@ -144,6 +145,7 @@ export async function startMaasSimulator(opts: MaasSimOptions = {}): Promise<Maa
     version,
     dropReservation: (ip) => dropReservation(store, ip),
     setIpRange: (id, r) => setIpRange(store, id, r),
+    renameDnsRecord: (from, to) => renameDnsRecord(store, from, to),
     reassignReservation: (ip, mac, comment) => reassignReservation(store, features, ip, mac, comment),
     setReservationIp: (oldIp, newIp) => setReservationIp(store, oldIp, newIp),
     addReservation: (r) => addReservation(store, features, r),

@@ -82,9 +82,19 @@ const staticIpSchema = z.object({
   subnetId: z.number().int(),
   allocType: z.number().int(),
   userId: z.number().int().nullable(),
-  hostname: z.string().nullable(),
   created: z.string(),
   updated: z.string(),
+});
+
+/**
+ * A DNSResource (src/maasserver/models/dnsresource.py): a label in a domain holding static IPs, many-to-many. op=reserve
+ * files its `hostname` here, not on the address (`IPAddressesHandler._claim_ip`, src/maasserver/api/ip_addresses.py).
+ */
+const dnsResourceSchema = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  domain: z.string(),
+  staticIpIds: z.array(z.number().int()),
 });
 
 const interfaceSchema = z.object({
@@ -98,12 +108,12 @@ const interfaceSchema = z.object({
 
 const leaseSchema = z.object({ mac: z.string(), ip: z.string(), subnetId: z.number().int() });
 
-const tables = ["user", "vlan", "subnet", "iprange", "reservedip", "staticip", "interface"] as const;
+const tables = ["user", "vlan", "subnet", "iprange", "reservedip", "staticip", "interface", "dnsresource"] as const;
 export type TableName = (typeof tables)[number];
 
 const stateSchema = z.object({
   schema: z.literal(1),
-  nextIds: z.object(Object.fromEntries(tables.map((t) => [t, z.number().int()])) as Record<TableName, z.ZodNumber>),
+  nextIds: z.object(Object.fromEntries(tables.map((t) => [t, t === "dnsresource" ? z.number().int().default(1) : z.number().int()])) as Record<TableName, z.ZodNumber>),
   users: z.array(userSchema),
   vlans: z.array(vlanSchema),
   subnets: z.array(subnetSchema),
@@ -111,6 +121,7 @@ const stateSchema = z.object({
   reservedIps: z.array(reservedIpSchema),
   staticIps: z.array(staticIpSchema),
   interfaces: z.array(interfaceSchema),
+  dnsResources: z.array(dnsResourceSchema).default([]),
   leases: z.array(leaseSchema),
 });
 
@@ -121,6 +132,7 @@ export type IpRangeRow = z.infer<typeof ipRangeSchema>;
 export type ReservedIpRow = z.infer<typeof reservedIpSchema>;
 export type StaticIpRow = z.infer<typeof staticIpSchema>;
 export type InterfaceRow = z.infer<typeof interfaceSchema>;
+export type DnsResourceRow = z.infer<typeof dnsResourceSchema>;
 export type LeaseRow = z.infer<typeof leaseSchema>;
 export type SimState = z.infer<typeof stateSchema>;
 
@@ -183,7 +195,7 @@ export function stateFromSeed(seed: MaasSimSeed): SimState {
   };
   const state: SimState = {
     schema: 1,
-    nextIds: { user: 3, vlan: 5002, subnet: 1, iprange: 1, reservedip: 1, staticip: 1, interface: 1 },
+    nextIds: { user: 3, vlan: 5002, subnet: 1, iprange: 1, reservedip: 1, staticip: 1, interface: 1, dnsresource: 1 },
     users: [makeUser(1, "admin", true), makeUser(2, "user", false)],
     vlans: [vlan],
     subnets: [],
@@ -191,6 +203,7 @@ export function stateFromSeed(seed: MaasSimSeed): SimState {
     reservedIps: [],
     staticIps: [],
     interfaces: [],
+    dnsResources: [],
     leases: [],
   };
   const usedIds = new Set<number>();

@@ -43,6 +43,7 @@ export interface SimReservation {
   mac: string;
   subnetId: number;
   comment: string | null;
+  /** ipaddresses: the DNS records holding the IP (label only in the default domain "maas"), ", "-joined; else null. */
   hostname: string | null;
   mechanism: "reservedips" | "ipaddresses";
 }
@@ -107,6 +108,12 @@ export interface MaasSimulator {
    * USER_RESERVED address owned by the admin. Throws if no subnet contains `ip` or the IP is already reserved.
    */
   addReservation(r: { ip: string; mac: string; comment?: string; hostname?: string }): void;
+  /**
+   * An admin renames a DNS record in MAAS (UI, or `PUT dnsresources/{id}/` name=…): `from` is its FQDN or its label
+   * in the default domain "maas". On MAAS ≤ 3.5 this is how a legacy reservation's hostname changes. Throws what MAAS
+   * refuses (an invalid label for a record holding addresses).
+   */
+  renameDnsRecord(from: string, to: string): void;
   /** Change IP range `id` (1 = the seed's dynamic pool) out of band, as an admin does in the UI. */
   setIpRange(id: number, r: { startIp: string; endIp: string }): void;
   /** Every MAC→IP reservation of both generations. */

@@ -127,6 +127,18 @@ const scenarios: Array<{
     repair: () => t.stack.up(),
   },
   {
+    // MAAS ≤ 3.5 keeps the hostname as a DNS record; an admin renames it in MAAS. `pulumi up` replaces the
+    // reservation (release + reserve) so the declared name is back.
+    name: "reservation-hostname-renamed",
+    node: "k3s-vm-pve",
+    resource: "k3s-vm-pve-reservation",
+    op: "replace",
+    rule: "reservation-hostname-changed",
+    text: /MAAS's DNS names 192\.168\.4\.238 renamed-in-maas, not k3s-vm-pve/,
+    apply: () => maas.renameDnsRecord("k3s-vm-pve", "renamed-in-maas"),
+    repair: () => t.stack.up(),
+  },
+  {
     // Seed 004: node-ip is no longer pinned on the node, K3s restarted and registered its DHCP address.
     name: "node-on-pool-address",
     node: "k3s-vm-chief-horse",
@@ -202,7 +214,7 @@ describe("drift scenarios on the homelab stack", () => {
     maas.reassignReservation("192.168.4.238", "02:00:00:00:00:99", "printer");
     const preview = await t.run(["preview"]);
     expect(preview.code).not.toBe(0);
-    expect(preview.stdout + preview.stderr).toMatch(/192\.168\.4\.238 \(k3s-vm-pve\) is already held in MAAS by legacy ipaddresses reservation of 192\.168\.4\.238 \(192\.168\.4\.238 for 02:00:00:00:00:99, owner user\)/);
+    expect(preview.stdout + preview.stderr).toMatch(/192\.168\.4\.238 \(k3s-vm-pve\) is already held in MAAS by legacy ipaddresses reservation of 192\.168\.4\.238 \(192\.168\.4\.238 for 02:00:00:00:00:99, DNS printer\.maas, owner user\)/);
     const run = await runDriftOn(t);
     expect(run.exitCode).toBe(1);
     expect(maas.reservations().find((r) => r.ip === "192.168.4.238")?.mac).toBe("02:00:00:00:00:99");

@@ -7,6 +7,7 @@
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startMaasSimulator, type MaasSimulator } from "../../lab/maas";
+import { MaasClient } from "../../providers/maas/client";
 import { changedSteps, createTempStack, repoRoot, type TempStack } from "../harness/stack";
 
 const program = path.join(repoRoot, "lab/programs/reservations");
@@ -106,6 +107,62 @@ describe.each([
     expect(preview.code).not.toBe(0);
     expect(preview.stdout + preview.stderr).toMatch(/already held in MAAS by .*192\.168\.4\.238 for 02:00:00:00:00:77/);
     expect(sim.counters().writes).toBe(0);
+  });
+});
+
+// MAAS ≤ 3.5 files op=reserve's hostname as a DNS record (IPAddressesHandler._claim_ip, canonical/maas
+// src/maasserver/api/ip_addresses.py); GET ipaddresses/ does not show it, GET dnsresources/ does. op=reserve has no
+// update, so `up` repairs a rename by release + reserve; release deletes the renamed record once it holds no address
+// (post_delete_clean_up_dns, src/maasserver/models/signals/staticipaddress.py).
+describe("a label edited in MAAS", () => {
+  it("MAAS 3.5.7: a DNS record renamed in MAAS shows as a replace, `up` re-reserves under the declared name, then the preview is clean", async () => {
+    sim = await startMaasSimulator({ version: "3.5.7" });
+    t = await stackFor(sim, incidentNodes);
+    await t.stack.up();
+    expect(sim.reservations().find((r) => r.ip === "192.168.4.238")?.hostname).toBe("k3s-vm-pve");
+
+    // Hostnames cost one request per refresh, not one per reservation.
+    sim.resetCounters();
+    await t.stack.previewRefresh(); // what `npm run bench` counts
+    expect(sim.counters().byRoute).toEqual({ "GET version": 1, "GET ipaddresses": 1, "GET dnsresources": 1, "GET ipranges": 1 });
+
+    sim.renameDnsRecord("k3s-vm-pve", "renamed-in-maas");
+    const preview = await t.previewJson();
+    expect(preview.code).toBe(0);
+    expect(changedSteps(preview.doc)).toEqual([{ op: "replace", name: "k3s-vm-pve", type: "pulumi-nodejs:dynamic/maas:Reservation" }]);
+    const step = preview.doc.steps!.find((st) => st.urn.endsWith("::k3s-vm-pve") && st.op === "replace")!;
+    expect(step.replaceReasons).toEqual(["hostname"]);
+    expect([step.oldState?.outputs?.hostname, step.newState?.inputs?.hostname]).toEqual(["renamed-in-maas", "k3s-vm-pve"]);
+    const diff = await t.run(["preview", "--diff"]);
+    // Pulumi prints the refresh's read-back (declared => live), then the replace that restores the declaration.
+    expect(diff.stdout).toMatch(/~ hostname\s*: "k3s-vm-pve" => "renamed-in-maas"/);
+    expect(diff.stdout).toMatch(/\+-pulumi-nodejs:dynamic\/maas:Reservation: \(replace\)\s*\n\s*\[id=192\.168\.4\.238\]/);
+    expect((await t.run(["preview", "--expect-no-changes"])).code).not.toBe(0);
+
+    sim.resetCounters();
+    const repair = await t.stack.up();
+    expect(repair.summary.resourceChanges).toMatchObject({ replace: 1 });
+    expect(sim.counters().byRoute).toMatchObject({ "POST ipaddresses op=release": 1, "POST ipaddresses op=reserve": 1 });
+    expect(sim.counters().writes).toBe(2);
+    // The renamed record went with the released address; only the declared name holds the IP.
+    expect(sim.reservations().find((r) => r.ip === "192.168.4.238")).toMatchObject({ mac: "bc:24:11:3b:7a:a7", hostname: "k3s-vm-pve" });
+    expect((await t.stack.preview({ expectNoChanges: true })).changeSummary).toEqual({ same: 4 });
+  });
+
+  it("MAAS 3.6.0 (unchanged): a comment edited in MAAS shows as an update and `up` puts it back in place, same id", async () => {
+    sim = await startMaasSimulator({ version: "3.6.0" });
+    t = await stackFor(sim, [incidentNodes[0]]);
+    await t.stack.up();
+    const [{ id }] = sim.reservations();
+    await new MaasClient({ url: sim.url, apiKey: sim.apiKey }).updateComment(id, "edited in MAAS");
+
+    sim.resetCounters();
+    const preview = await t.previewJson();
+    expect(changedSteps(preview.doc)).toEqual([{ op: "update", name: "k3s-vm-pve", type: "pulumi-nodejs:dynamic/maas:Reservation" }]);
+    expect(sim.counters().byRoute["GET dnsresources"]).toBeUndefined();
+    await t.stack.up();
+    expect(sim.reservations()).toMatchObject([{ id, comment: "k3s-vm-pve" }]);
+    expect((await t.stack.preview({ expectNoChanges: true })).changeSummary).toEqual({ same: 2 });
   });
 });
 

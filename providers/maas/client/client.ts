@@ -17,6 +17,7 @@ import { z } from "zod";
 import { resolveMaasUrl } from "./base-url";
 import { canonicalIp } from "./canonical-ip";
 import { decodeBody } from "./decode";
+import * as dnsResources from "./dns-resources";
 import { MaasConflictError, MaasError, MaasUnsupportedError, MaasValidationError, type MaasConflictHolder } from "./errors";
 import { MaasHttp, type MaasResponse } from "./http";
 import * as ipAddresses from "./ip-addresses";
@@ -121,7 +122,8 @@ export class MaasClient {
   /**
    * Every reservation of both generations the key can see, in at most two GETs (MAAS has no pagination):
    * on ≥ 3.6 the `reservedips` list *and* the legacy `ipaddresses` reservations (made before an upgrade, still
-   * served to DHCP: ref/maas-api.md §0, §6.1), on ≤ 3.5 the legacy ones. Legacy rows are listed for all users with
+   * served to DHCP: ref/maas-api.md §0, §6.1), on ≤ 3.5 the legacy ones and, when there are any, the DNS records
+   * that hold their hostnames (`dnsNames`). Legacy rows are listed for all users with
    * `all=true` when the key is an admin's; otherwise MAAS answers 403 and only the key owner's are listed, which
    * `othersVisible: false` says.
    */
@@ -136,7 +138,19 @@ export class MaasClient {
           )
         : [];
     const legacy = await this.legacyReservations(ctx);
+    // On ≤ 3.5 the hostname of a legacy reservation is a DNS record (dns-resources.ts): one more GET per list, none
+    // when there is nothing to label. On ≥ 3.6 the label is the reserved IP's comment, and adopted legacy rows keep
+    // their declared hostname (a rename there would be repaired by a replace, i.e. a migration: README, Upgrades).
+    if (mechanism === "ipaddresses" && legacy.reservations.length > 0) {
+      const names = await this.dnsNamesByIp(ctx);
+      for (const r of legacy.reservations) r.dnsNames = names.get(canonicalIp(r.ip) ?? r.ip) ?? [];
+    }
     return { reservations: [...current, ...legacy.reservations], othersVisible: legacy.othersVisible };
+  }
+
+  private async dnsNamesByIp(ctx: FailureContext): Promise<Map<string, string[]>> {
+    const res = await this.get(dnsResources.DNS_RESOURCES_PATH, ctx);
+    return dnsResources.namesByIp(decodeBody(z.array(dnsResources.dnsResourceSchema()), res, this.url, this.http.redact));
   }
 
   private async legacyReservations(ctx: FailureContext): Promise<ReservationView> {
@@ -205,7 +219,8 @@ export class MaasClient {
         return reservedIps.toReservation(decodeBody(reservedIps.reservedIpSchema(), res, this.url, this.http.redact));
       }
       const row = decodeBody(ipAddresses.staticIpSchema(), res, this.url, this.http.redact);
-      const reservation = ipAddresses.toReservation({ ...row, alloc_type: undefined }, req.hostname ?? null);
+      // The answer names no DNS record (dnsNames null): the declared hostname stands until the next list.
+      const reservation = ipAddresses.toReservation({ ...row, alloc_type: undefined });
       if (reservation) return reservation;
       throw new MaasError(`MAAS answered ${action} with an address-less object; check the reservation in MAAS.`, "MAAS_BAD_RESPONSE");
     }

@@ -2,7 +2,8 @@
  * MAAS ≤ 3.5 `ipaddresses` ↔ Reservation (ref/maas-api.md §3.2). This is what the incident's MAAS 3.5.7 has.
  * - `POST ipaddresses/?op=reserve` with `ip`, `mac` (sent normalised: this endpoint stores it verbatim),
  *   optional `subnet`, `hostname`; answers a StaticIPAddress with **no id**, so the IP is the identity.
- * - `GET ipaddresses/` lists only the caller's USER_RESERVED (alloc_type 4) addresses.
+ * - `GET ipaddresses/` lists only the caller's USER_RESERVED (alloc_type 4) addresses, without the hostname: that is a
+ *   DNS record, read from `dnsresources/` (dns-resources.ts).
  * - `POST ipaddresses/?op=release` with `ip` answers 204; an address that is not (or no longer) the
  *   caller's gives 400 "… does not exist, is not the correct type of address, or does not belong to …".
  * - Errors are odd: "already in use" is a 404, a dynamic-range clash is a 403, a MAC owned by a node is a 400.
@@ -47,7 +48,7 @@ export function releaseForm(ip: string): Record<string, string> {
 }
 
 /** Maps one StaticIPAddress; null for rows without an IP or that are not user reservations. */
-export function toReservation(body: StaticIpBody, hostname: string | null = null): Reservation | null {
+export function toReservation(body: StaticIpBody, dnsNames: string[] | null = null): Reservation | null {
   if (!body.ip) return null;
   if (body.alloc_type !== undefined && body.alloc_type !== USER_RESERVED) return null;
   const rawMac = body.interface_set?.[0]?.mac_address ?? "";
@@ -59,7 +60,7 @@ export function toReservation(body: StaticIpBody, hostname: string | null = null
     subnetId: subnetIdOf(body.subnet),
     subnetCidr: subnetCidrOf(body.subnet),
     comment: null,
-    hostname,
+    dnsNames,
     owner: body.owner?.username ?? null,
   };
 }

@@ -56,7 +56,7 @@ export function toReservation(body: ReservedIpBody): Reservation {
     subnetId: subnetIdOf(body.subnet),
     subnetCidr: subnetCidrOf(body.subnet),
     comment: body.comment ?? null,
-    hostname: null,
+    dnsNames: null,
     owner: null,
   };
 }

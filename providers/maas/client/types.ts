@@ -30,8 +30,12 @@ export interface Reservation {
   subnetCidr: string | null;
   /** reservedips: the comment; ipaddresses: not stored by MAAS (null). */
   comment: string | null;
-  /** ipaddresses: the DNS name MAAS created for the reservation, when known; reservedips: null. */
-  hostname: string | null;
+  /**
+   * ipaddresses on MAAS ≤ 3.5: the FQDNs of the DNS records holding the IP (op=reserve's `hostname` lives there, see
+   * dns-resources.ts), sorted; [] when no record holds it. null when not read: reservedips, legacy rows listed on
+   * MAAS ≥ 3.6, and the op=reserve answer (it names no record).
+   */
+  dnsNames: string[] | null;
   /** ipaddresses: the MAAS user who made it; reservedips: null (only admins can write them). */
   owner: string | null;
 }

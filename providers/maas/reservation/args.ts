@@ -8,7 +8,7 @@ export interface MaasReservationArgs {
   /** MAC in any common form; stored lowercase colon-separated. Changing it replaces the reservation. */
   readonly mac: pulumi.Input<string>;
   /** Host name of the node. MAAS ≥ 3.6 stores it in the reservation comment (updated in place);
-   *  MAAS ≤ 3.5 creates a DNS record for it (a change replaces the reservation). */
+   *  MAAS ≤ 3.5 creates a DNS record for it (a change, or a rename of the record in MAAS, replaces the reservation). */
   readonly hostname: pulumi.Input<string>;
   /** Free text for MAAS ≥ 3.6 (defaults to "managed by pulumi: <hostname>"). */
   readonly comment?: pulumi.Input<string>;

@@ -110,13 +110,13 @@ export function subnetFor(ip: string, subnets: Subnet[]): Subnet | undefined {
     .sort((a, b) => Number(b.cidr.split("/")[1]) - Number(a.cidr.split("/")[1]))[0];
 }
 
-/** How a conflict names what holds the address: id, IP, MAC, comment or hostname, owner. */
+/** How a conflict names what holds the address: id, IP, MAC, comment or DNS names, owner. */
 export function describeReservation(r: Reservation): string {
   const what = r.mechanism === "reservedips" ? `reserved IP ${r.id}` : `legacy ipaddresses reservation of ${r.ip}`;
   const details = [
     `${r.ip} for ${r.mac || "no MAC"}`,
     r.comment ? `comment "${r.comment}"` : "",
-    r.hostname ? `hostname ${r.hostname}` : "",
+    r.dnsNames?.length ? `DNS ${r.dnsNames.join(", ")}` : "",
     r.owner ? `owner ${r.owner}` : "",
   ].filter(Boolean);
   return `${what} (${details.join(", ")})`;
@@ -187,12 +187,27 @@ export function networkFailures(inputs: ReservationInputs, subnet: Subnet, range
   return failures;
 }
 
+/**
+ * The hostname MAAS ≤ 3.5 holds for a legacy reservation, in the declaration's form: `declared` when one of the
+ * IP's DNS records carries it (case aside: DNS names are case-insensitive), else the records' names joined by ", "
+ * ("" when no record holds the IP: deleted in MAAS). A bare declared name goes into MAAS's default domain
+ * (`_claim_ip`), which the API lists only through `domains/`, so it is compared with the records' first label: a
+ * record moved to another domain under the same label is not seen. `declared` stands where MAAS was not asked
+ * (`dnsNames` null: reserved IPs, whose label is the comment, and legacy rows on MAAS ≥ 3.6).
+ */
+export function liveHostname(r: Reservation, declared: string): string {
+  if (r.mechanism !== "ipaddresses" || r.dnsNames === null) return declared;
+  const bare = !declared.includes(".");
+  const names = [...new Set(r.dnsNames.map((fqdn) => (bare ? fqdn.split(".")[0]! : fqdn)))];
+  return names.some((n) => n.toLowerCase() === declared.toLowerCase()) ? declared : names.join(", ");
+}
+
 /** What the provider stores: desired fields under the input names plus what MAAS reported. */
 export function stateFrom(r: Reservation, inputs: ReservationInputs): MaasReservationState {
   return {
     ip: r.ip,
     mac: r.mac,
-    hostname: inputs.hostname,
+    hostname: liveHostname(r, inputs.hostname),
     comment: r.mechanism === "reservedips" ? r.comment ?? "" : inputs.comment,
     // Compared with the declaration only when one was made: MAAS picks the subnet otherwise.
     subnet: inputs.subnet ? r.subnetCidr ?? inputs.subnet : "",
@@ -212,8 +227,11 @@ export interface ReservationDiff {
 /**
  * Compares stored (or freshly read) state with the declared inputs. Always explicit, so the
  * engine never falls back to comparing `__provider` (ref/pulumi.md §1.8 design A). On MAAS ≤ 3.5
- * the hostname is a DNS record made by op=reserve with no update call, so it replaces; on ≥ 3.6
- * it is the comment, updated in place. Every replacement deletes first: MAAS keeps IPs unique and
+ * the hostname is a DNS record made by op=reserve with no update call, so a change (declared, or a
+ * rename in MAAS found by `read`) replaces: release deletes the record once it holds no address,
+ * reserve makes the declared one. (`PUT dnsresources/{id}/` could rename in place, but needs an admin
+ * key — DNSResource is admin-write, src/maasserver/auth/local.py — where op=reserve takes any user's,
+ * and would rename a record other addresses share.) On ≥ 3.6 it is the comment, updated in place. Every replacement deletes first: MAAS keeps IPs unique and
  * one reservation per (MAC, subnet), so the new object cannot exist beside the old one. The node
  * is unpinned for that window (two API calls); its current lease is unaffected.
  */

@@ -10,9 +10,10 @@
  * - read:   returns the live object, `{}` when MAAS dropped it (refresh then shows a create). MAAS never changes a
  *           reservation's MAC (ref/maas-api.md §3.1, §7.7), so a reservation under our id with another MAC is
  *           another host's (on MAAS ≤ 3.5 the IP is the id) and ours is gone. A dynamic range now covering the
- *           reservation is reported in `insideDynamicRange` (drift on that node).
+ *           reservation is reported in `insideDynamicRange` (drift on that node). On MAAS ≤ 3.5 the hostname is
+ *           read from the IP's DNS records (renamed or deleted in MAAS: drift).
  * - diff:   explicit; ip/mac/subnet replace (delete first, refused at preview if another reservation holds the
- *           new pair), comment updates in place.
+ *           new pair), so does a legacy reservation's hostname; the comment updates in place.
  * - delete: releases only what is still ours; already gone is success.
  *
  * Serialization (ref/pulumi.md §1.4–1.5): this object is stored in state as code. Methods build
@@ -31,6 +32,7 @@ import {
   diffReservation,
   dynamicRangeHolding,
   HIDDEN_OTHERS_NOTE,
+  liveHostname,
   networkFailures,
   normalizeInputs,
   stateFrom,
@@ -176,17 +178,19 @@ export const reservationProvider: pulumi.dynamic.ResourceProvider = {
       // A reservation MAAS already holds for this pair is adopted or kept; a range widened over it later is drift
       // (see read), not bad input.
       if (!existing) {
-        // Ours: matched by `read` in this process, or labelled with this node's name (the comment on ≥ 3.6, the
-        // hostname on ≤ 3.5) — the engine may run the refresh in another provider process. A wrong guess here is
+        // Ours: matched by `read` in this process, or labelled with this node's name (the comment on ≥ 3.6, a DNS
+        // record of the IP on ≤ 3.5) — the engine may run the refresh in another provider process. A wrong guess here is
         // still safe: `diff` (which has the stored pair) and `create` refuse a holder that is not ours.
         const mine = owned();
-        const labelled = (r: Reservation) => r.comment === inputs.hostname || r.comment === inputs.comment || r.hostname === inputs.hostname;
-        // MAAS ≤ 3.5 lists legacy reservations without a label, so an unlabelled reservation of this MAC on
-        // another IP cannot be told apart here from this node's own before an IP change (the everyday case).
-        // It is left to `diff`, which compares it with the stored pair, and to `create`, which refuses it
-        // before any write.
-        const sameMacUnlabelled = (r: Reservation) => r.mac === inputs.mac && r.ip !== inputs.ip && !r.comment && !r.hostname;
-        const conflicts = conflictsWith(inputs, view.reservations, (r) => mine.has(ownedKey(r)) || labelled(r) || sameMacUnlabelled(r));
+        const labelled = (r: Reservation) =>
+          r.comment === inputs.hostname || r.comment === inputs.comment || (r.dnsNames !== null && liveHostname(r, inputs.hostname) === inputs.hostname);
+        // A legacy reservation's label is a DNS record anyone may rename or delete in MAAS (or absent: MAAS ≥ 3.6
+        // does not read it), so a legacy reservation of this MAC on another IP — this node's own before an IP
+        // change, the everyday case — is not refused here whatever its name, nor an unlabelled reserved IP. Both
+        // are left to `diff`, which compares them with the stored pair, and to `create`, which refuses them before
+        // any write.
+        const sameMacNoComment = (r: Reservation) => r.mac === inputs.mac && r.ip !== inputs.ip && !r.comment;
+        const conflicts = conflictsWith(inputs, view.reservations, (r) => mine.has(ownedKey(r)) || labelled(r) || sameMacNoComment(r));
         if (conflicts.length && !view.othersVisible) conflicts[conflicts.length - 1]!.reason += HIDDEN_OTHERS_NOTE;
         failures.push(...conflicts);
       }

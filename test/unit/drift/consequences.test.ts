@@ -53,6 +53,12 @@ const CASES: Array<{ rule: string; change: ResourceChange; consequence: RegExp; 
     recovery: /Find the host with MAC bc:24:11:5e:00:42 .*`pulumi up` to pin 192\.168\.4\.238 to bc:24:11:3b:7a:a7/,
   },
   {
+    rule: "reservation-hostname-changed",
+    change: change({ type: RESERVATION_TYPE, op: "replace", replaceReasons: ["hostname"], desired: reservation, properties: [prop("hostname", "renamed", "k3s-vm-pve")] }),
+    consequence: /^MAAS's DNS names 192\.168\.4\.238 renamed, not k3s-vm-pve: k3s-vm-pve no longer resolves to the node through MAAS's DNS\. DHCP still pins 192\.168\.4\.238 to bc:24:11:3b:7a:a7\.$/,
+    recovery: /^Run `pulumi up` to release the reservation and reserve it again under k3s-vm-pve .*192\.168\.4\.238 is unpinned for those two API calls/,
+  },
+  {
     rule: "reservation-in-dynamic-range",
     change: change({ type: RESERVATION_TYPE, op: "update", desired: reservation, properties: [prop("insideDynamicRange", "192.168.4.200-192.168.4.240", "")] }),
     consequence: /MAAS's dynamic range 192\.168\.4\.200-192\.168\.4\.240 now covers 192\.168\.4\.238, the address reserved for k3s-vm-pve/,

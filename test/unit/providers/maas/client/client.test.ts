@@ -111,7 +111,7 @@ describe("MaasClient on reservedips (MAAS 3.6+)", () => {
       subnetId: 1,
       subnetCidr: "192.168.4.0/24",
       comment: null,
-      hostname: null,
+      dnsNames: null,
       owner: null,
     });
   });
@@ -224,7 +224,7 @@ describe("MaasClient on ipaddresses (MAAS ≤ 3.5)", () => {
       subnetId: 1,
       subnetCidr: "192.168.4.0/24",
       comment: null,
-      hostname: "k3s-vm-pve",
+      dnsNames: null, // the op=reserve answer names no DNS record
       owner: null,
     });
   });
@@ -233,6 +233,7 @@ describe("MaasClient on ipaddresses (MAAS ≤ 3.5)", () => {
     const s = await serveRoutes({
       "GET version/": version("3.5.7"),
       "GET ipaddresses/?all=true": () => json([staticIp("192.168.4.238", "BC:24:11:3B:7A:A7"), staticIp("192.168.4.10", "aa:aa:aa:aa:aa:aa", 1), staticIp("192.168.4.236", null)]),
+      "GET dnsresources/": () => json([]),
     });
     const list = await client(s).listReservations();
     expect(list.map((r) => [r.id, r.mac])).toEqual([
@@ -248,10 +249,44 @@ describe("MaasClient on ipaddresses (MAAS ≤ 3.5)", () => {
       "GET version/": version("3.5.7"),
       "GET ipaddresses/?all=true": () => text(403, "Listing all IP addresses requires admin privileges."),
       "GET ipaddresses/": () => json([staticIp("192.168.4.238", "bc:24:11:3b:7a:a7")]),
+      "GET dnsresources/": () => json([]),
     });
     const view = await client(s).reservationView();
     expect(view.othersVisible).toBe(false);
     expect(view.reservations.map((r) => r.ip)).toEqual(["192.168.4.238"]);
+  });
+
+  // MAAS 3.5.7 source: GET ipaddresses/ rows have no hostname (IPAddressesHandler.fields); op=reserve files it as a
+  // DNSResource (IPAddressesHandler._claim_ip), listed by GET dnsresources/ with fqdn and ip_addresses.
+  it("reads the hostnames from the DNS records holding each IP, in one request for the whole list", async () => {
+    const dns = (id: number, fqdn: string, ...ips: string[]) => ({ id, fqdn, address_ttl: null, ip_addresses: ips.map((ip) => staticIp(ip, null)), resource_records: [] });
+    const s = await serveRoutes({
+      "GET version/": version("3.5.7"),
+      "GET ipaddresses/?all=true": () =>
+        json([staticIp("192.168.4.238", "bc:24:11:3b:7a:a7"), staticIp("192.168.4.237", "bc:24:11:1a:38:07"), staticIp("192.168.4.236", "bc:24:11:a9:d5:8c")]),
+      "GET dnsresources/": () => json([dns(1, "renamed.maas", "192.168.4.238"), dns(2, "k3s-vm-chief-horse.maas", "192.168.4.237"), dns(3, "alias.maas", "192.168.4.237", "192.168.4.10")]),
+    });
+    const list = await client(s).listReservations();
+    expect(list.map((r) => [r.ip, r.dnsNames])).toEqual([
+      ["192.168.4.238", ["renamed.maas"]],
+      ["192.168.4.237", ["alias.maas", "k3s-vm-chief-horse.maas"]],
+      ["192.168.4.236", []],
+    ]);
+    expect(s.seen.filter((r) => r.url.includes("dnsresources")).length).toBe(1);
+  });
+
+  it("asks for no DNS records when there is no legacy reservation, nor on MAAS 3.6", async () => {
+    const none = await serveRoutes({ "GET version/": version("3.5.7"), "GET ipaddresses/?all=true": () => json([]) });
+    await client(none).listReservations();
+    expect(none.seen.map((r) => r.url)).not.toContainEqual(expect.stringContaining("dnsresources"));
+    await none.close();
+    const v36 = await serveRoutes({
+      "GET version/": version("3.6.0"),
+      "GET reservedips/": () => json([]),
+      "GET ipaddresses/?all=true": () => json([staticIp("192.168.4.238", "bc:24:11:3b:7a:a7")]),
+    });
+    expect((await client(v36).listReservations()).map((r) => r.dnsNames)).toEqual([null]);
+    expect(v36.seen.map((r) => r.url)).not.toContainEqual(expect.stringContaining("dnsresources"));
   });
 
   it("on MAAS 3.6 lists legacy ipaddresses reservations beside reserved IPs (made before an upgrade)", async () => {

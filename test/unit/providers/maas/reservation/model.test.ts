@@ -4,6 +4,7 @@ import {
   conflictsWith,
   diffReservation,
   dynamicRangeHolding,
+  liveHostname,
   normalizeInputs,
   stateFrom,
   subnetFailures,
@@ -69,7 +70,7 @@ describe("dynamic ranges and subnets", () => {
 });
 
 const live = (over: Partial<Reservation>): Reservation => ({
-  id: "7", mechanism: "reservedips", ip: "192.168.4.238", mac: "bc:24:11:3b:7a:a7", subnetId: 1, subnetCidr: "192.168.4.0/24", comment: null, hostname: null, owner: null, ...over,
+  id: "7", mechanism: "reservedips", ip: "192.168.4.238", mac: "bc:24:11:3b:7a:a7", subnetId: 1, subnetCidr: "192.168.4.0/24", comment: null, dnsNames: null, owner: null, ...over,
 });
 
 describe("conflictsWith", () => {
@@ -92,6 +93,33 @@ describe("conflictsWith", () => {
   it("names a legacy holder's owner", () => {
     const [f] = conflictsWith(inputs, [live({ id: "192.168.4.238", mechanism: "ipaddresses", mac: "02:00:00:00:00:01", owner: "bob" })]);
     expect(f.reason).toContain("legacy ipaddresses reservation of 192.168.4.238 (192.168.4.238 for 02:00:00:00:00:01, owner bob)");
+  });
+});
+
+// MAAS ≤ 3.5 keeps op=reserve's hostname as a DNS record (IPAddressesHandler._claim_ip); `read` compares it.
+describe("liveHostname (a legacy reservation's DNS records)", () => {
+  const legacy = (dnsNames: string[] | null) => live({ id: "192.168.4.238", mechanism: "ipaddresses", dnsNames });
+  it("keeps the declaration when a record carries it (bare label against the record's first label, case aside)", () => {
+    expect(liveHostname(legacy(["k3s-vm-pve.maas"]), "k3s-vm-pve")).toBe("k3s-vm-pve");
+    expect(liveHostname(legacy(["K3S-VM-PVE.maas", "alias.maas"]), "k3s-vm-pve")).toBe("k3s-vm-pve");
+    expect(liveHostname(legacy(["pve.lab"]), "pve.lab")).toBe("pve.lab");
+  });
+  it("reports a rename, several names, or none", () => {
+    expect(liveHostname(legacy(["renamed.maas"]), "k3s-vm-pve")).toBe("renamed");
+    expect(liveHostname(legacy(["b.maas", "a.maas"].sort()), "k3s-vm-pve")).toBe("a, b");
+    expect(liveHostname(legacy(["pve.maas"]), "pve.lab")).toBe("pve.maas");
+    expect(liveHostname(legacy([]), "k3s-vm-pve")).toBe("");
+  });
+  it("keeps the declaration where MAAS was not asked (reserved IPs; legacy rows on MAAS ≥ 3.6)", () => {
+    expect(liveHostname(legacy(null), "k3s-vm-pve")).toBe("k3s-vm-pve");
+    expect(liveHostname(live({ dnsNames: ["x.maas"] }), "k3s-vm-pve")).toBe("k3s-vm-pve");
+  });
+  it("makes a rename in MAAS a replacement of the reservation", () => {
+    const inputs = normalizeInputs(base).inputs;
+    const refreshed = stateFrom(legacy(["renamed.maas"]), inputs);
+    expect(refreshed.hostname).toBe("renamed");
+    expect(diffReservation(refreshed, inputs)).toEqual({ changes: true, replaces: ["hostname"], deleteBeforeReplace: true });
+    expect(diffReservation(stateFrom(legacy(["k3s-vm-pve.maas"]), inputs), inputs).changes).toBe(false);
   });
 });
 
