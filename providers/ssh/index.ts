@@ -1,11 +1,12 @@
 /**
  * SSH access to a machine, for providers that manage files on it. Knows nothing about K3s or the
  * homelab config: a target (host, port, user, pinned host key), credentials (key or agent), and
- * root operations (read, hash, atomic write, run) through `sudo -n` for non-root users.
+ * root operations (read, hash and exit status in one command; atomic write; run) through `sudo -n`
+ * for non-root users.
  */
 export { SshAuthError, SshCommandError, SshError, SshHostKeyMismatchError, SshUnreachableError } from "./errors";
 export { describePinned, fingerprintOf, hostKeyMatches, parsePinnedHostKey } from "./host-key";
 export type { PinnedHostKey } from "./host-key";
 export { sshConnectionsOpened, sshSession } from "./pool";
 export { CONNECT_TIMEOUT_MS, SshSession, describeTarget, shellQuote } from "./session";
-export type { ExecResult, FileToWrite, SshCredentials, SshTarget } from "./session";
+export type { ExecResult, FileToWrite, InspectRequest, InspectResult, RemoteFile, SshCredentials, SshTarget } from "./session";
