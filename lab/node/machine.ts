@@ -4,7 +4,10 @@
  * `unshare --mount` so it and every session it forks see a private root:
  * - overlays over /etc, /var/lib and /run (so /etc/rancher, /var/lib/rancher and /run/sshd can be
  *   created without touching the real ones), then bind mounts of this machine's directories over
- *   /etc/rancher, /etc/systemd/system, /etc/default and /var/lib/rancher;
+ *   /etc/rancher, /etc/systemd/system, /etc/default, /var/lib/rancher and /root;
+ * - root's home holds what a fresh Debian install puts there (base-files' dot.bashrc and
+ *   dot.profile), not this machine's /root: Debian's bash reads ~/.bashrc for every command sshd
+ *   runs, and a developer's dotfiles (pyenv, cargo) would be timed as part of every SSH command;
  * - an overlay over /usr/local/bin holding the `systemctl` and `k3s` stand-ins (standin.ts), which
  *   come first on sshd's and sudo's default PATH;
  * - with `loginUser`, the machine's own /etc/passwd, /etc/shadow, /etc/group, /etc/sudoers,
@@ -16,9 +19,9 @@
  * simulated cluster's Node object). Everything lives in one temp directory removed by `close()`.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, watch } from "node:fs";
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { connect, createServer, type AddressInfo } from "node:net";
+import { createServer, type AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { generateKeyPair } from "./keys";
@@ -54,7 +57,10 @@ export interface RestartEvent {
 }
 
 /** The private directories a machine has, as mount points on the machine. */
-export const PRIVATE_DIRS = ["/etc/rancher", "/etc/systemd/system", "/etc/default", "/var/lib/rancher"] as const;
+export const PRIVATE_DIRS = ["/etc/rancher", "/etc/systemd/system", "/etc/default", "/var/lib/rancher", "/root"] as const;
+
+/** Root's dotfiles on a fresh Debian install (base-files copies these into /root). */
+const DEBIAN_ROOT_DOTFILES: Record<string, string> = { ".bashrc": "/usr/share/base-files/dot.bashrc", ".profile": "/usr/share/base-files/dot.profile" };
 
 const SSHD = "/usr/sbin/sshd";
 const LOOPBACK = "127.0.0.1";
@@ -101,14 +107,6 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, LOOPBACK);
-    s.once("connect", () => (s.destroy(), resolve(true)));
-    s.once("error", () => resolve(false));
-  });
 }
 
 function unitText(unit: K3sUnit, flags: string[]): string {
@@ -191,39 +189,45 @@ async function start(dir: string, opts: LabMachineOptions): Promise<LabMachine> 
     await chmod(wrapper, 0o755);
   }
   const file = (p: string) => path.join(dir, "root", p);
+  for (const [name, source] of Object.entries(DEBIAN_ROOT_DOTFILES)) {
+    if (existsSync(source)) await writeFile(file(`/root/${name}`), await readFile(source));
+  }
   if (opts.unit) await writeFile(file(`/etc/systemd/system/${opts.unit}.service`), unitText(opts.unit, opts.execStartFlags ?? []));
   for (const [p, content] of Object.entries(opts.files ?? {})) {
     await mkdir(path.dirname(file(p)), { recursive: true });
     await writeFile(file(p), content);
   }
 
-  const port = await freePort();
+  let port = 0;
   const sshdConfig = path.join(dir, "ssh/sshd_config");
-  await writeFile(
-    sshdConfig,
-    [
-      `ListenAddress ${LOOPBACK}:${port}`,
-      `HostKey ${dir}/ssh/host_ed25519`,
-      ...(loginUser
-        ? ["AuthorizedKeysFile .ssh/authorized_keys", "StrictModes yes", "PermitRootLogin no"]
-        : [
-            `AuthorizedKeysFile ${dir}/ssh/authorized_keys`,
-            "StrictModes no", // the temp directory is not root's home; its modes are the test's business
-            "PermitRootLogin prohibit-password",
-          ]),
-      "PasswordAuthentication no",
-      "KbdInteractiveAuthentication no",
-      "UsePAM no",
-      "PidFile none",
-      "LogLevel INFO", // one "Accepted publickey" line per login: counted by logins()
-      "",
-    ].join("\n"),
-  );
+  const writeConfig = () =>
+    writeFile(
+      sshdConfig,
+      [
+        `ListenAddress ${LOOPBACK}:${port}`,
+        `HostKey ${dir}/ssh/host_ed25519`,
+        ...(loginUser
+          ? ["AuthorizedKeysFile .ssh/authorized_keys", "StrictModes yes", "PermitRootLogin no"]
+          : [
+              `AuthorizedKeysFile ${dir}/ssh/authorized_keys`,
+              "StrictModes no", // the temp directory is not root's home; its modes are the test's business
+              "PermitRootLogin prohibit-password",
+            ]),
+        "PasswordAuthentication no",
+        "KbdInteractiveAuthentication no",
+        "UsePAM no",
+        "PidFile none",
+        "LogLevel INFO", // one "Accepted publickey" line per login: counted by logins(); "Server listening" when bound
+        "",
+      ].join("\n"),
+    );
   const script = namespaceScript(dir, sshdConfig, loginUser?.mounts ?? []);
   let sshd: ChildProcess | undefined;
   let sshdLog = "";
   let logins = 0;
+  // Up when sshd says it listens: a connection test could reach another process that took the port.
   const startSshd = async () => {
+    sshdLog = "";
     const child = spawn("unshare", ["--mount", "--propagation", "private", "sh", "-c", script], { stdio: ["ignore", "ignore", "pipe"] });
     child.stderr?.on("data", (d: Buffer) => {
       const text = d.toString();
@@ -232,8 +236,8 @@ async function start(dir: string, opts: LabMachineOptions): Promise<LabMachine> 
     });
     sshd = child;
     for (let i = 0; i < 200; i++) {
+      if (sshdLog.includes(`Server listening on ${LOOPBACK} port ${port}.`)) return;
       if (child.exitCode !== null) throw new Error(`lab machine ${opts.name}: sshd exited (${child.exitCode}): ${sshdLog.trim()}`);
-      if (await accepts(port)) return;
       await new Promise((r) => setTimeout(r, 25));
     }
     child.kill("SIGKILL");
@@ -248,15 +252,33 @@ async function start(dir: string, opts: LabMachineOptions): Promise<LabMachine> 
     await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
     if (child.exitCode === null) child.kill("SIGKILL");
   };
-  await startSshd();
+  // A port found free can be taken before sshd binds it (by a machine starting at the same time,
+  // or another run on this machine): then try another one.
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort();
+    await writeConfig();
+    try {
+      await startSshd();
+      break;
+    } catch (err) {
+      if (attempt >= 5 || !sshdLog.includes("Address already in use")) throw err;
+    }
+  }
 
-  // The K3s side: follow events.log, answer each restart through its ack file.
+  // The K3s side: follow events.log, answer each restart through its ack file. Woken by inotify
+  // (fs.watch) rather than a tight timer, so N idle machines cost the benchmark's process nothing
+  // while it times the engine; the slow timer is only a safety net.
   const events: RestartEvent[] = [];
   let offset = 0;
   let busy = false;
-  const poll = async () => {
-    if (busy) return;
+  let again = false;
+  const poll = async (): Promise<void> => {
+    if (busy) {
+      again = true;
+      return;
+    }
     busy = true;
+    again = false;
     try {
       const text = await readFile(path.join(dir, "state/events.log"), "utf8").catch(() => "");
       const fresh = text.slice(offset);
@@ -272,8 +294,11 @@ async function start(dir: string, opts: LabMachineOptions): Promise<LabMachine> 
     } finally {
       busy = false;
     }
+    if (again) return poll();
   };
-  const timer = setInterval(() => void poll(), 25);
+  const watcher = watch(path.join(dir, "state/events.log"), () => void poll());
+  watcher.unref();
+  const timer = setInterval(() => void poll(), 1000);
   timer.unref();
 
   const hostKeyBlob = hostKey.publicKey.split(/\s+/).slice(0, 2).join(" ");
@@ -316,6 +341,7 @@ async function start(dir: string, opts: LabMachineOptions): Promise<LabMachine> 
       if (closed) return;
       closed = true;
       clearInterval(timer);
+      watcher.close();
       await stopSshd();
       await rm(dir, { recursive: true, force: true });
     },

@@ -9,4 +9,4 @@ export { describePinned, fingerprintOf, hostKeyMatches, parsePinnedHostKey } fro
 export type { PinnedHostKey } from "./host-key";
 export { sshConnectionsOpened, sshSession } from "./pool";
 export { CONNECT_TIMEOUT_MS, SUDOERS_FILE, SshSession, describeTarget, shellQuote, sudoersLine } from "./session";
-export type { ExecResult, FileToWrite, SshCredentials, SshTarget } from "./session";
+export type { ExecResult, FileToWrite, InspectRequest, InspectResult, RemoteFile, SshCredentials, SshTarget } from "./session";

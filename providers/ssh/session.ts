@@ -1,8 +1,8 @@
 /**
  * One SSH connection to one machine (ssh2), with the operations a provider needs: run a script
  * as root (directly, or through `sudo -n /bin/sh -s` for any other user: nothing else is run), read
- * several files in one round trip, and write files atomically (temp file in the same directory,
- * chmod/chown, rename).
+ * and hash several files and take commands' exit statuses in one round trip, and write files
+ * atomically (temp file in the same directory, chmod/chown, rename).
  *
  * The host key is checked in ssh2's `hostVerifier`, before authentication: a mismatch ends the
  * handshake and is reported as `SshHostKeyMismatchError` with both fingerprints.
@@ -33,6 +33,29 @@ export interface ExecResult {
   code: number | null;
   stdout: Buffer;
   stderr: string;
+}
+
+export interface RemoteFile {
+  content: Buffer;
+  owner: string;
+  mode: string;
+}
+
+/** What `inspect` reads in one command. */
+export interface InspectRequest {
+  /** Files to read, as `readFiles`. */
+  files?: readonly string[];
+  /** Files to hash, as `hashFiles`. */
+  hashes?: readonly string[];
+  /** Commands (run as root) whose exit status is wanted; their output is discarded. */
+  statuses?: readonly string[];
+}
+
+export interface InspectResult {
+  files: Map<string, RemoteFile>;
+  hashes: Map<string, string | undefined>;
+  /** Exit status of each command, in order (null if none was reported). */
+  statuses: Array<number | null>;
 }
 
 export interface FileToWrite {
@@ -162,29 +185,45 @@ export class SshSession {
    * path that does not exist; `*` in a path is expanded by the remote shell (sorted, as sh does).
    * Each file also reports its owner and mode ("root:root 600").
    */
-  async readFiles(paths: readonly string[]): Promise<Map<string, { content: Buffer; owner: string; mode: string }>> {
-    const lines = paths.map((p) => `for f in ${p.split("*").map(shellQuote).join("*")}; do emit "$f"; done`);
-    const script = [
-      "set -u",
-      'emit() { [ -f "$1" ] || return 0; printf "%s\\n%s\\n" "$1" "$(stat -c "%U:%G %a" "$1")"; base64 -w0 "$1"; printf "\\n"; }',
-      ...lines,
-    ].join("\n");
-    const out = (await this.runAsRoot(script, "reading files")).toString("utf8").split("\n");
-    const files = new Map<string, { content: Buffer; owner: string; mode: string }>();
-    for (let i = 0; i + 2 < out.length; i += 3) {
-      const [owner = "", mode = ""] = (out[i + 1] ?? "").split(" ");
-      files.set(out[i]!, { content: Buffer.from(out[i + 2] ?? "", "base64"), owner, mode });
-    }
-    return files;
+  async readFiles(paths: readonly string[]): Promise<Map<string, RemoteFile>> {
+    return (await this.inspect({ files: paths }, "reading files")).files;
   }
 
   /** SHA-256 (hex) of each file's content with trailing newlines removed, or undefined when missing; the content never leaves the machine. */
   async hashFiles(paths: readonly string[]): Promise<Map<string, string | undefined>> {
-    const script = paths
-      .map((p) => `if [ -f ${shellQuote(p)} ]; then printf '%s' "$(cat ${shellQuote(p)})" | sha256sum | cut -d' ' -f1; else echo -; fi`)
-      .join("\n");
-    const out = (await this.runAsRoot(script, "hashing files")).toString("utf8").trim().split("\n");
-    return new Map(paths.map((p, i) => [p, out[i] && out[i] !== "-" ? out[i] : undefined]));
+    return (await this.inspect({ hashes: paths }, "hashing files")).hashes;
+  }
+
+  /**
+   * Everything `readFiles` and `hashFiles` do, plus the exit status of commands, as root in one
+   * command on one channel: each channel costs the node an sshd child and a login shell, so a
+   * refresh of many nodes asks each node once.
+   */
+  async inspect(request: InspectRequest, what: string): Promise<InspectResult> {
+    const hashes = request.hashes ?? [];
+    const statuses = request.statuses ?? [];
+    const script = [
+      "set -u",
+      'emit() { [ -f "$1" ] || return 0; printf "%s\\n%s\\n" "$1" "$(stat -c "%U:%G %a" "$1")"; base64 -w0 "$1"; printf "\\n"; }',
+      // One line each, before the files: a hash or "-", then an exit status.
+      ...hashes.map((p) => `if [ -f ${shellQuote(p)} ]; then printf '%s' "$(cat ${shellQuote(p)})" | sha256sum | cut -d' ' -f1; else echo -; fi`),
+      ...statuses.map((c) => `${c} >/dev/null 2>&1; echo $?`),
+      // Last, so that a file that cannot be read fails the command, as it always has.
+      ...(request.files ?? []).map((p) => `for f in ${p.split("*").map(shellQuote).join("*")}; do emit "$f"; done`),
+    ].join("\n");
+    const out = (await this.runAsRoot(script, what)).toString("utf8").split("\n");
+    const hashLines = out.splice(0, hashes.length);
+    const statusLines = out.splice(0, statuses.length);
+    const files = new Map<string, RemoteFile>();
+    for (let i = 0; i + 2 < out.length; i += 3) {
+      const [owner = "", mode = ""] = (out[i + 1] ?? "").split(" ");
+      files.set(out[i]!, { content: Buffer.from(out[i + 2] ?? "", "base64"), owner, mode });
+    }
+    return {
+      files,
+      hashes: new Map(hashes.map((p, i) => [p, hashLines[i] && hashLines[i] !== "-" ? hashLines[i] : undefined])),
+      statuses: statuses.map((_, i) => (/^\d+$/.test(statusLines[i] ?? "") ? Number(statusLines[i]) : null)),
+    };
   }
 
   /**

@@ -19,9 +19,7 @@
  * resource names, in `configure`; they are never inputs, outputs or part of a message.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { kubeconfigText, type ConfigSource } from "../../readback/credentials";
-import { parseKubeconfig } from "../../readback/kubeconfig";
-import { readKubeNode } from "../../readback/kube-source";
+import type { ConfigSource } from "../../readback/credentials";
 import { SshHostKeyMismatchError, SshUnreachableError, parsePinnedHostKey, sshSession, type SshSession } from "../../ssh";
 import { toK3sConfigFile, toYaml, type K3sNodeSettings, type K3sRole } from "../config";
 import { CREATE_ONLY_FIELDS, SETTINGS_FIELDS, diffSettings, refusal, unitOf, type RestartPolicy } from "./model";
@@ -139,6 +137,13 @@ async function waitReady(session: SshSession, p: Props): Promise<void> {
   const readiness = p.readiness as K3sNodeConfigInputs["readiness"];
   const role = p.role as K3sRole;
   const deadline = Date.now() + readiness.timeoutSeconds * 1000;
+  // Loaded here, not at the top: only a restart needs the cluster-API client, and loading it (zod,
+  // undici) took ~1.6 s of every refresh's provider start on the loaded 2-core bench machine.
+  const [{ kubeconfigText }, { parseKubeconfig }, { readKubeNode }] = await Promise.all([
+    import("../../readback/credentials"),
+    import("../../readback/kubeconfig"),
+    import("../../readback/kube-source"),
+  ]);
   const kubeconfig = readiness.kubeconfigKey ? kubeconfigText(runtime().config, readiness.kubeconfigKey, process.env) : undefined;
   const target = kubeconfig?.ok ? parseKubeconfig(kubeconfig.value, kubeconfig.source) : undefined;
   const where = target ? `Ready on ${String(p.nodeIp)} in the cluster API` : `${unitOf(role)} active (systemctl, over SSH)`;

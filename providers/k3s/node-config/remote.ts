@@ -1,7 +1,8 @@
 /**
- * What `K3sNodeConfig` does on a node, over one SSH session (providers/ssh): read config.yaml
- * and everything that can override it in one round trip, write config.yaml and the token file
- * atomically, restart the K3s unit, and wait until the node is back.
+ * What `K3sNodeConfig` does on a node, over one SSH session (providers/ssh): read config.yaml,
+ * everything that can override it, the token file's hash and the unit state in one command;
+ * write config.yaml and the token file atomically; restart the K3s unit; wait until the node is
+ * back.
  */
 import { createHash } from "node:crypto";
 import { parse } from "yaml";
@@ -41,11 +42,12 @@ function unitPaths(role: K3sRole) {
  */
 export async function readNodeFiles(session: SshSession, role: K3sRole, tokenFile: string, configYaml?: string): Promise<NodeFiles> {
   const paths = unitPaths(role);
-  const [files, hashes, active] = await Promise.all([
-    session.readFiles([K3S_CONFIG_FILE, `${DROP_IN_DIR}/*.yaml`, paths.unit, ...paths.env]),
-    session.hashFiles([tokenFile]),
-    unitActive(session, role),
-  ]);
+  // One command: each SSH channel costs the node an sshd child and a login shell.
+  const { files, hashes, statuses } = await session.inspect(
+    { files: [K3S_CONFIG_FILE, `${DROP_IN_DIR}/*.yaml`, paths.unit, ...paths.env], hashes: [tokenFile], statuses: [isActiveCommand(role)] },
+    "reading the K3s files, the token hash and the unit state",
+  );
+  const active = statuses[0] === 0;
   const text = (p: string) => files.get(p)?.content.toString("utf8");
   const configText = text(K3S_CONFIG_FILE);
   const effective = configYaml ?? configText ?? "";
@@ -86,13 +88,16 @@ export async function restartK3s(session: SshSession, role: K3sRole): Promise<vo
   await session.runAsRoot(`systemctl restart ${unitOf(role)}`, `systemctl restart ${unitOf(role)}`);
 }
 
+function isActiveCommand(role: K3sRole): string {
+  return `systemctl is-active ${unitOf(role)}`;
+}
+
 /**
  * Over SSH (no cluster API): whether systemd reports the unit active. Through `runAsRoot` like
  * every other command (`systemctl is-active` needs no root, but a second sudo command would need a
  * second sudoers line); a sudo refusal therefore throws instead of reading as "not active".
  */
 export async function unitActive(session: SshSession, role: K3sRole): Promise<boolean> {
-  const unit = unitOf(role);
-  const out = await session.runAsRoot(`if systemctl is-active --quiet ${unit}; then echo active; else echo inactive; fi`, `systemctl is-active ${unit}`);
+  const out = await session.runAsRoot(`if ${isActiveCommand(role)} --quiet; then echo active; else echo inactive; fi`, isActiveCommand(role));
   return out.toString("utf8").trim() === "active";
 }
