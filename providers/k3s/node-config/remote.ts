@@ -98,6 +98,6 @@ function isActiveCommand(role: K3sRole): string {
  * second sudoers line); a sudo refusal therefore throws instead of reading as "not active".
  */
 export async function unitActive(session: SshSession, role: K3sRole): Promise<boolean> {
-  const out = await session.runAsRoot(`if ${isActiveCommand(role)} --quiet; then echo active; else echo inactive; fi`, isActiveCommand(role));
+  const out = await session.runAsRoot(`if systemctl is-active --quiet ${unitOf(role)}; then echo active; else echo inactive; fi`, isActiveCommand(role));
   return out.toString("utf8").trim() === "active";
 }
