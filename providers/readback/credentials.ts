@@ -17,7 +17,9 @@ export const PROXMOX_TOKEN_ENV = "PROXMOX_VE_API_TOKEN";
 
 export type Credential = { ok: true; value: string; source: string } | { ok: false; reason: string; fix: string };
 
-function fromConfig(config: ConfigSource | undefined, key: string): string | undefined {
+/** A non-empty stack config value, or undefined (missing, empty, or the config cannot be read). */
+export function fromConfig(config: ConfigSource | undefined, key: string | undefined): string | undefined {
+  if (!key) return undefined;
   try {
     const v = config?.get(key);
     return v !== undefined && v !== "" ? v : undefined;

@@ -43,9 +43,9 @@ export interface RemoteFile {
 
 /** What `inspect` reads in one command. */
 export interface InspectRequest {
-  /** Files to read, as `readFiles`. */
+  /** Files to read (`*` expanded by the remote shell). */
   files?: readonly string[];
-  /** Files to hash, as `hashFiles`. */
+  /** Files to hash (content never leaves the machine). */
   hashes?: readonly string[];
   /** Commands (run as root) whose exit status is wanted; their output is discarded. */
   statuses?: readonly string[];
@@ -181,22 +181,10 @@ export class SshSession {
   }
 
   /**
-   * Reads regular files as root in one round trip. Returns path → content, or `undefined` for a
-   * path that does not exist; `*` in a path is expanded by the remote shell (sorted, as sh does).
-   * Each file also reports its owner and mode ("root:root 600").
-   */
-  async readFiles(paths: readonly string[]): Promise<Map<string, RemoteFile>> {
-    return (await this.inspect({ files: paths }, "reading files")).files;
-  }
-
-  /** SHA-256 (hex) of each file's content with trailing newlines removed, or undefined when missing; the content never leaves the machine. */
-  async hashFiles(paths: readonly string[]): Promise<Map<string, string | undefined>> {
-    return (await this.inspect({ hashes: paths }, "hashing files")).hashes;
-  }
-
-  /**
-   * Everything `readFiles` and `hashFiles` do, plus the exit status of commands, as root in one
-   * command on one channel: each channel costs the node an sshd child and a login shell, so a
+   * As root, in one command on one channel: regular files (path → content, owner and mode
+   * "root:root 600"; a missing path is left out; `*` is expanded by the remote shell, sorted), the
+   * SHA-256 (hex) of files' content with trailing newlines removed (undefined when missing; the
+   * content never leaves the machine), and the exit status of commands: each channel costs the node an sshd child and a login shell, so a
    * refresh of many nodes asks each node once.
    */
   async inspect(request: InspectRequest, what: string): Promise<InspectResult> {

@@ -10,7 +10,7 @@
  * config key the input names, in `configure`; it is never an input, an output or in a message.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { ConfigSource } from "../../readback/credentials";
+import { fromConfig, type ConfigSource } from "../../readback/credentials";
 import { SshHostKeyMismatchError, sshSession } from "../../ssh";
 import { K3S_DATASTORE_DIR, type DatastoreObservation } from "../bootstrap";
 import type { NodeSshInputs } from "../node-config/provider";
@@ -28,22 +28,13 @@ function runtime(): { config?: ConfigSource } {
   return (g.__homelabK3sDatastoreCheck ??= {});
 }
 
-function secret(key: string | undefined): string | undefined {
-  if (!key) return undefined;
-  try {
-    const v = runtime().config?.get(key);
-    return v === undefined || v === "" ? undefined : v;
-  } catch {
-    return undefined;
-  }
-}
 
 const SCRIPT = `if [ -d '${K3S_DATASTORE_DIR}' ]; then echo datastore; else echo empty; fi\n`;
 
 async function observe(server: DatastoreCheckServer): Promise<DatastoreObservation> {
   const { name, ssh } = server;
   if (!ssh) return { name, state: "unchecked", reason: "no ssh block" };
-  const privateKey = secret(ssh.privateKeyConfigKey);
+  const privateKey = fromConfig(runtime().config, ssh.privateKeyConfigKey);
   const redact = (text: string) => (privateKey && privateKey.length >= 6 ? text.split(privateKey).join("[secret]") : text);
   try {
     const session = await sshSession({ host: ssh.host, port: ssh.port, user: ssh.user, hostKey: ssh.hostKey }, { privateKey }, redact);

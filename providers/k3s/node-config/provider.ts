@@ -19,7 +19,7 @@
  * resource names, in `configure`; they are never inputs, outputs or part of a message.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { ConfigSource } from "../../readback/credentials";
+import { fromConfig, kubeconfigText, type ConfigSource } from "../../readback/credentials";
 import { SshHostKeyMismatchError, SshUnreachableError, parsePinnedHostKey, sshSession, type SshSession } from "../../ssh";
 import { toK3sConfigFile, toYaml, type K3sNodeSettings, type K3sRole } from "../config";
 import { CREATE_ONLY_FIELDS, SETTINGS_FIELDS, diffSettings, refusal, unitOf, type RestartPolicy } from "./model";
@@ -75,13 +75,7 @@ const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const POLL_MS = 250;
 
 function secretFromConfig(key: string | undefined): string | undefined {
-  if (!key) return undefined;
-  try {
-    const v = runtime().config?.get(key);
-    return v === undefined || v === "" ? undefined : v;
-  } catch {
-    return undefined;
-  }
+  return fromConfig(runtime().config, key);
 }
 
 /** Masks the token and the private key in any text that may reach a message. */
@@ -139,8 +133,7 @@ async function waitReady(session: SshSession, p: Props): Promise<void> {
   const deadline = Date.now() + readiness.timeoutSeconds * 1000;
   // Loaded here, not at the top: only a restart needs the cluster-API client, and loading it (zod,
   // undici) took ~1.6 s of every refresh's provider start on the loaded 2-core bench machine.
-  const [{ kubeconfigText }, { parseKubeconfig }, { readKubeNode }] = await Promise.all([
-    import("../../readback/credentials"),
+  const [{ parseKubeconfig }, { readKubeNode }] = await Promise.all([
     import("../../readback/kubeconfig"),
     import("../../readback/kube-source"),
   ]);
