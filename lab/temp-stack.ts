@@ -12,7 +12,7 @@ import { execFile } from "node:child_process";
 import { mkdtemp, mkdir, rm, symlink, writeFile, readFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import { LocalWorkspace, PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, PulumiCommand, Stack, type EngineEvent, type OpMap, type UpOptions } from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
 import { locatePulumiCli, type PulumiCli } from "../drift/pulumi-cli";
 import { installLabProxmoxPlugin } from "./proxmox/plugin";
@@ -51,7 +51,7 @@ export interface TempStackPlugin {
 export interface CliResult { code: number; stdout: string; stderr: string }
 
 export interface TempStack {
-  stack: Stack;
+  stack: TempStackHandle;
   workDir: string;
   env: Record<string, string>;
   cli: PulumiCli;
@@ -85,8 +85,50 @@ export interface PreviewDocument {
 
 const passphrase = "temp-stack-passphrase"; // guards only throwaway state in a temp directory
 
+// One `pulumi version` per CLI and process, not two per stack (each costs ≈ 0.3 s of CPU).
+const located = new Map<string, PulumiCli>();
+function cachedCli(): PulumiCli {
+  const key = [process.env.PULUMI_BIN, process.env.PATH, process.env.HOMELAB_PULUMI_CACHE].join("\0");
+  let cli = located.get(key);
+  if (!cli) located.set(key, (cli = locatePulumiCli()));
+  return cli;
+}
+const commands = new Map<string, Promise<PulumiCommand>>();
+
+/** What `TempStack.stack.up()` returns: the update's output and the engine's summary of it. */
+export interface LeanUpResult {
+  stdout: string;
+  stderr: string;
+  summary: { result: "succeeded"; resourceChanges?: OpMap };
+}
+
+/** The Automation API stack, with `up` returning a {@link LeanUpResult}. */
+export type TempStackHandle = Omit<Stack, "up"> & { up(opts?: UpOptions): Promise<LeanUpResult> };
+
+/**
+ * `Stack.up` of the Automation API follows every update with two `pulumi stack output` runs and a
+ * `pulumi stack history` (≈ 2 s of CPU per `up` together). This `up` is the same call into the
+ * CLI without those three: the summary is the engine's own summary event (a failed update throws,
+ * as before), and outputs are not collected — a test that needs them calls `stack.outputs()`.
+ */
+function withLeanUp(real: Stack): TempStackHandle {
+  const stack = Object.create(real) as TempStackHandle;
+  stack.up = async (opts?: UpOptions): Promise<LeanUpResult> => {
+    let resourceChanges: OpMap | undefined;
+    const onEvent = (e: EngineEvent) => {
+      if (e.summaryEvent) resourceChanges = e.summaryEvent.resourceChanges;
+      opts?.onEvent?.(e);
+    };
+    // Stack.prototype.up on a view of the stack whose outputs() and info() skip the CLI.
+    const view = Object.create(real, { outputs: { value: async () => ({}) }, info: { value: async () => undefined } }) as Stack;
+    const { stdout, stderr } = await Stack.prototype.up.call(view, { ...opts, onEvent });
+    return { stdout, stderr, summary: { result: "succeeded", resourceChanges } };
+  };
+  return stack;
+}
+
 export async function createTempStack(opts: TempStackOptions = {}): Promise<TempStack> {
-  const cli = locatePulumiCli();
+  const cli = cachedCli();
   const base = await mkdtemp(path.join(os.tmpdir(), "homelab-stack-"));
   const workDir = path.join(base, "project");
   const home = path.join(base, "pulumi-home");
@@ -120,15 +162,22 @@ export async function createTempStack(opts: TempStackOptions = {}): Promise<Temp
     PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "false",
     ...opts.env,
   };
-  // PulumiCommand wants `<root>/bin/pulumi`; the CLI may live anywhere (PATH, PULUMI_BIN), so link it.
-  const cliRoot = path.join(base, "cli");
-  await mkdir(path.join(cliRoot, "bin"), { recursive: true });
-  await symlink(cli.bin, path.join(cliRoot, "bin", "pulumi"));
-  const pulumiCommand = await PulumiCommand.get({ root: cliRoot });
+  // PulumiCommand wants `<root>/bin/pulumi`. A CLI laid out that way (the project build, a normal
+  // install) is shared by every stack of the process; one elsewhere (PULUMI_BIN) is linked per stack.
+  let pulumiCommand: Promise<PulumiCommand>;
+  if (path.basename(cli.bin) === "pulumi" && path.basename(path.dirname(cli.bin)) === "bin") {
+    const root = path.dirname(path.dirname(cli.bin));
+    pulumiCommand = commands.get(root) ?? PulumiCommand.get({ root });
+    commands.set(root, pulumiCommand);
+  } else {
+    const cliRoot = path.join(base, "cli");
+    await mkdir(path.join(cliRoot, "bin"), { recursive: true });
+    await symlink(cli.bin, path.join(cliRoot, "bin", "pulumi"));
+    pulumiCommand = PulumiCommand.get({ root: cliRoot });
+  }
   const stackName = opts.stack ?? "test";
-  const stack = await LocalWorkspace.createStack(
-    { stackName, workDir },
-    { workDir, pulumiHome: home, envVars: env, pulumiCommand },
+  const stack = withLeanUp(
+    await LocalWorkspace.createStack({ stackName, workDir }, { workDir, pulumiHome: home, envVars: env, pulumiCommand: await pulumiCommand }),
   );
 
   const run = (args: string[], { stackFlags = true } = {}): Promise<CliResult> =>
