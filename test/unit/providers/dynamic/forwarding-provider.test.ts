@@ -24,16 +24,20 @@ const { forwardingProvider } = require(${dist("forwarding-provider.js")});
   const fwd = forwardingProvider("homelab-ipam/node-readback");
   const { text, exportName } = await pulumi.runtime.serializeFunction(() => fwd, { allowSecrets: true });
   const loaded = rfs(text)[exportName]();
-  const created = await loaded.create({ value: 42 });
   const methods = Object.keys(loaded).sort();
   fs.renameSync("../package.json", "../package.json.moved");
   let missing = "";
   try { await loaded.read("x", {}); } catch (e) { missing = e.message; }
-  console.log(JSON.stringify({ bytes: text.length, text, created, methods, missing }));
+  fs.renameSync("../package.json.moved", "../package.json");
+  const created = await loaded.create({ value: 42 });
+  // Found once per process: with the project gone now, the next call still runs the implementation.
+  fs.renameSync("../package.json", "../package.json.moved");
+  const readAfter = await loaded.read("y", { value: 7 });
+  console.log(JSON.stringify({ bytes: text.length, text, created, methods, missing, readAfter }));
 })().catch((e) => { console.error(e); process.exit(1); });
 `;
 
-let result: { bytes: number; text: string; created: any; methods: string[]; missing: string };
+let result: { bytes: number; text: string; created: any; methods: string[]; missing: string; readAfter: any };
 
 beforeAll(async () => {
   await ensureBuilt("dist/providers/dynamic/forwarding-provider.js", ["providers"]);
@@ -61,6 +65,10 @@ describe("forwardingProvider", () => {
   it("stores a small text that names no file of dist/ and no path of this machine", () => {
     expect(result.bytes).toBeLessThan(4_000);
     expect(result.text).not.toMatch(/dist\/|readback\/provider|\/work\/|\/tmp\//);
+  });
+
+  it("looks the implementation up once per provider host process", () => {
+    expect(result.readAfter).toEqual({ id: "y", props: { value: 7 } });
   });
 
   it("says how to fix a project it cannot find", () => {
