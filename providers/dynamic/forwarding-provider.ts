@@ -31,7 +31,8 @@ export function forwardingProvider(id: string): pulumi.dynamic.ResourceProvider 
   const load = function (): Record<string, (...args: unknown[]) => unknown> {
     const g = globalThis as { __homelabIpamProviders?: Map<string, Record<string, (...args: unknown[]) => unknown>> };
     const cache = (g.__homelabIpamProviders ??= new Map());
-    const found = cache.get(id + "@" + version);
+    const key = id + "@" + version;
+    const found = cache.get(key);
     if (found) return found;
     const nodePath = require("node:path");
     const fs = require("node:fs");
@@ -42,7 +43,7 @@ export function forwardingProvider(id: string): pulumi.dynamic.ResourceProvider 
         const registry = JSON.parse(fs.readFileSync(pkg, "utf8")).pulumiDynamicProviders;
         if (registry) {
           const impl = require(nodePath.join(dir, registry)).loadProvider(id, version);
-          cache.set(id + "@" + version, impl);
+          cache.set(key, impl);
           return impl;
         }
       }

@@ -184,8 +184,8 @@ export class SshSession {
    * As root, in one command on one channel: regular files (path → content, owner and mode
    * "root:root 600"; a missing path is left out; `*` is expanded by the remote shell, sorted), the
    * SHA-256 (hex) of files' content with trailing newlines removed (undefined when missing; the
-   * content never leaves the machine), and the exit status of commands: each channel costs the node an sshd child and a login shell, so a
-   * refresh of many nodes asks each node once.
+   * content never leaves the machine), and the exit status of commands. Each channel costs the
+   * node an sshd child and a login shell, so a refresh of many nodes asks each node once.
    */
   async inspect(request: InspectRequest, what: string): Promise<InspectResult> {
     const hashes = request.hashes ?? [];

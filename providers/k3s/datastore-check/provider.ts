@@ -28,7 +28,6 @@ function runtime(): { config?: ConfigSource } {
   return (g.__homelabK3sDatastoreCheck ??= {});
 }
 
-
 const SCRIPT = `if [ -d '${K3S_DATASTORE_DIR}' ]; then echo datastore; else echo empty; fi\n`;
 
 async function observe(server: DatastoreCheckServer): Promise<DatastoreObservation> {
