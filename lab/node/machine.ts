@@ -25,6 +25,7 @@ import { createServer, type AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { generateKeyPair } from "./keys";
+import { cpuSecondsOf, hasChildren } from "./cpu-time";
 import { prepareLoginUser, type LoginUser } from "./login-user";
 import type { StartupValue } from "./k3s-startup";
 
@@ -87,6 +88,11 @@ export interface LabMachine {
   setSudoers(lines: string[] | undefined): Promise<void>;
   /** SSH logins accepted so far (from sshd's log). */
   logins(): number;
+  /**
+   * CPU seconds this machine has used so far: its sshd and every session sshd ran (logins, shells,
+   * the commands they ran), once all of them have ended; waits up to 3 s for running sessions.
+   */
+  cpuSeconds(): Promise<number>;
   /** What `systemctl is-active <unit>` answers. */
   setActive(unit: K3sUnit, state: "active" | "activating" | "failed"): Promise<void>;
   /** Whether K3s's datastore directory (/var/lib/rancher/k3s/server/db) exists on the machine. */
@@ -323,6 +329,14 @@ async function start(dir: string, opts: LabMachineOptions): Promise<LabMachine> 
       await loginUser.setSudoers(lines);
     },
     logins: () => logins,
+    async cpuSeconds() {
+      const pid = sshd?.pid;
+      if (pid === undefined) throw new Error(`lab machine ${opts.name}: sshd is not running`);
+      // sessions end a few ms after the client closes its connection; only then are they counted
+      for (let i = 0; i < 300 && hasChildren(pid); i++) await new Promise((r) => setTimeout(r, 10));
+      const cpu = cpuSecondsOf(pid);
+      return cpu.self + cpu.reaped;
+    },
     hasDatastore: () => existsSync(file("/var/lib/rancher/k3s/server/db")),
     async rebuild() {
       // Empty the bind-mounted directories, not remove them: they are the namespace's mount points.
