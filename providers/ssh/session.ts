@@ -129,13 +129,14 @@ export class SshSession {
       });
       try {
         client.connect(config);
-        // ssh2 leaves Nagle on, which holds a small packet sent behind an unacknowledged one until
-        // the peer's delayed ACK: on loopback a login plus one command took ≈ 90 ms with it, ≈ 50 without.
-        client.setNoDelay(true);
       } catch (err) {
         // ssh2 throws synchronously on an unparsable private key; never echo the key itself.
         reject(new SshAuthError(name, `the private key could not be parsed: ${(err as Error).message.replace(/-----BEGIN[\s\S]*/, "")}`));
+        return;
       }
+      // ssh2 leaves Nagle on, which holds a small packet sent behind an unacknowledged one until
+      // the peer's delayed ACK: on loopback a login plus one command took ≈ 90 ms with it, ≈ 50 without.
+      client.setNoDelay(true);
     });
     // Keep the provider host free to exit while a cached connection is idle.
     (client as unknown as { _sock?: { unref?: () => void } })._sock?.unref?.();
