@@ -51,9 +51,37 @@ export function staleSources(root: string): string[] {
   return stale.sort();
 }
 
+/** The forwarders package (providers/dynamic/forwarders/) and where npm installs its copy. */
+const FORWARDERS_SOURCE = "providers/dynamic/forwarders";
+const FORWARDERS_INSTALLED = "node_modules/@homelab-ipam/dynamic-forwarders";
+
+/**
+ * Forwarder files whose installed copy is missing or differs from the source. npm installs the package
+ * as a copy (.npmrc install-links) and `npm install` does not refresh a copy whose version is unchanged;
+ * `npm ci` does.
+ */
+export function staleForwarders(root: string): string[] {
+  const source = path.join(root, FORWARDERS_SOURCE);
+  if (!existsSync(source)) return [];
+  return readdirSync(source)
+    .filter((f) => {
+      const installed = path.join(root, FORWARDERS_INSTALLED, f);
+      return !existsSync(installed) || !readFileSync(installed).equals(readFileSync(path.join(source, f)));
+    })
+    .map((f) => `${FORWARDERS_SOURCE}/${f}`)
+    .sort();
+}
+
 /** Throws when dist/ is older than the sources (no-op outside a source checkout, e.g. a packed install). */
 export function assertFreshBuild(root = projectRoot()): void {
   if (!root || !existsSync(path.join(root, "tsconfig.json"))) return;
+  const forwarders = staleForwarders(root);
+  if (forwarders.length > 0) {
+    throw new Error(
+      `${FORWARDERS_INSTALLED} is not the copy of ${forwarders.join(", ")} in this checkout (npm install keeps an older copy). ` +
+        `Run \`npm ci\` in ${root}, then run the command again.`,
+    );
+  }
   const stale = staleSources(root);
   if (stale.length === 0) return;
   const more = stale.length > 3 ? ` and ${stale.length - 3} more` : "";

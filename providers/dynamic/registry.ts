@@ -3,9 +3,10 @@
  * installed implementation of a provider by its stable id (modules.ts), after checking that the
  * compiled dist/ is not older than the sources (build-freshness.ts), once per process.
  *
- * The forwarder finds this file through package.json's `pulumiDynamicProviders` field (walking
- * up from the provider host's working directory, the program directory), so nothing in state
- * names a path inside dist/.
+ * Forwarders find this file through package.json's `pulumiDynamicProviders` field, so nothing in
+ * state names a path inside dist/: this release's walk up from their package in node_modules
+ * (providers/dynamic/forwarders/forwarder.js), the previous release's serialized ones from the
+ * provider host's working directory (the program directory). Both call `loadProvider(id, version)`.
  */
 import * as path from "node:path";
 import { assertFreshBuild } from "./build-freshness";
