@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ReadbackKubeSource, ReadbackProxmoxSource } from "./inputs";
 import type { Reachability, Unverified } from "./observation";
 import { forwardingProvider } from "../dynamic/forwarding-provider";
+import { pausePromiseStacks } from "../dynamic/promise-stacks";
 
 /** What a node should report, and where to ask. All addresses the node reports should equal `ip`. */
 export interface NodeReadbackArgs {
@@ -57,25 +58,32 @@ export class NodeReadback extends pulumi.dynamic.Resource {
   declare readonly proxmox: pulumi.Output<ReadbackProxmoxSource | undefined>;
 
   constructor(name: string, args: NodeReadbackArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      readbackForwarder,
-      name,
-      {
-        nodeIp: undefined,
-        flannelPublicIp: undefined,
-        agentIp: undefined,
-        reachable: undefined,
-        errors: undefined,
-        unverified: undefined,
-        kube: undefined,
-        proxmox: undefined,
-        ...args,
-        // The provider attaches its warnings to this resource; it never learns its URN otherwise.
-        logUrn: pulumi.createUrn(name, `pulumi-nodejs:dynamic/${MODULE}:${TYPE}`, opts?.parent),
-      },
-      opts,
-      MODULE,
-      TYPE,
-    );
+    const resume = pausePromiseStacks(); // see promise-stacks.ts
+    try {
+      super(
+        readbackForwarder,
+        name,
+        {
+          nodeIp: undefined,
+          flannelPublicIp: undefined,
+          agentIp: undefined,
+          reachable: undefined,
+          errors: undefined,
+          unverified: undefined,
+          kube: undefined,
+          proxmox: undefined,
+          ...args,
+          // The provider attaches its warnings to this resource; it never learns its URN otherwise.
+          logUrn: pulumi.createUrn(name, `pulumi-nodejs:dynamic/${MODULE}:${TYPE}`, opts?.parent),
+        },
+        opts,
+        MODULE,
+        TYPE,
+      );
+    } catch (err) {
+      throw resume(err, new.target);
+    } finally {
+      resume();
+    }
   }
 }

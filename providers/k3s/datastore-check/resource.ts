@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { forwardingProvider } from "../../dynamic/forwarding-provider";
+import { pausePromiseStacks } from "../../dynamic/promise-stacks";
 import type { DatastoreObservation } from "../bootstrap";
 import type { DatastoreCheckServer } from "./provider";
 
@@ -15,6 +16,13 @@ export class K3sDatastoreCheck extends pulumi.dynamic.Resource {
   declare readonly observations: pulumi.Output<DatastoreObservation[]>;
 
   constructor(name: string, args: { readonly servers: readonly DatastoreCheckServer[] }, opts?: pulumi.CustomResourceOptions) {
-    super(datastoreCheckForwarder, name, { observations: undefined, ...args }, pulumi.mergeOptions(opts, { id: name }), "k3s", "DatastoreCheck");
+    const resume = pausePromiseStacks(); // see promise-stacks.ts
+    try {
+      super(datastoreCheckForwarder, name, { observations: undefined, ...args }, pulumi.mergeOptions(opts, { id: name }), "k3s", "DatastoreCheck");
+    } catch (err) {
+      throw resume(err, new.target);
+    } finally {
+      resume();
+    }
   }
 }

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { forwardingProvider } from "../../dynamic/forwarding-provider";
+import { pausePromiseStacks } from "../../dynamic/promise-stacks";
 import type { K3sNodeSettings } from "../config";
 import type { RestartPolicy } from "./model";
 
@@ -63,13 +64,20 @@ export class K3sNodeConfig extends pulumi.dynamic.Resource {
   declare readonly tokenSha256: pulumi.Output<string>;
 
   constructor(name: string, args: K3sNodeConfigArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      nodeConfigForwarder,
-      name,
-      { ...OUTPUT_PLACEHOLDERS, ...args },
-      pulumi.mergeOptions(opts, { additionalSecretOutputs: ["tokenSha256", "joinedWith"] }),
-      "k3s",
-      "NodeConfig",
-    );
+    const resume = pausePromiseStacks(); // see promise-stacks.ts
+    try {
+      super(
+        nodeConfigForwarder,
+        name,
+        { ...OUTPUT_PLACEHOLDERS, ...args },
+        pulumi.mergeOptions(opts, { additionalSecretOutputs: ["tokenSha256", "joinedWith"] }),
+        "k3s",
+        "NodeConfig",
+      );
+    } catch (err) {
+      throw resume(err, new.target);
+    } finally {
+      resume();
+    }
   }
 }

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ReservationMechanism } from "../client/types";
 import type { MaasReservationArgs } from "./args";
 import { forwardingProvider } from "../../dynamic/forwarding-provider";
+import { pausePromiseStacks } from "../../dynamic/promise-stacks";
 
 /**
  * A MAAS DHCP reservation (MAC → IP) as a Pulumi resource.
@@ -28,13 +29,20 @@ export class MaasReservation extends pulumi.dynamic.Resource {
   declare readonly insideDynamicRange: pulumi.Output<string>;
 
   constructor(name: string, args: MaasReservationArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      reservationForwarder,
-      name,
-      { comment: undefined, subnet: undefined, reservationId: undefined, mechanism: undefined, subnetId: undefined, insideDynamicRange: "", ...args },
-      opts,
-      "maas",
-      "Reservation",
-    );
+    const resume = pausePromiseStacks(); // see promise-stacks.ts
+    try {
+      super(
+        reservationForwarder,
+        name,
+        { comment: undefined, subnet: undefined, reservationId: undefined, mechanism: undefined, subnetId: undefined, insideDynamicRange: "", ...args },
+        opts,
+        "maas",
+        "Reservation",
+      );
+    } catch (err) {
+      throw resume(err, new.target);
+    } finally {
+      resume();
+    }
   }
 }
