@@ -12,7 +12,6 @@
  *   earlier attempt did it); a first attempt that finds it gone reports "already-gone".
  * - Nothing here caches reservations; callers decide (the provider memoises one list per run).
  */
-import type { Dispatcher } from "undici";
 import { z } from "zod";
 import { resolveMaasUrl } from "./base-url";
 import { canonicalIp } from "./canonical-ip";
@@ -41,8 +40,6 @@ export interface MaasClientOptions {
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
   userAgent?: string;
-  /** undici dispatcher to use instead of the global one. */
-  dispatcher?: Dispatcher;
   /** Test hook: replaces the backoff sleep. */
   sleep?: (ms: number) => Promise<void>;
   /** Test hook: replaces Math.random for jitter. */
@@ -90,7 +87,6 @@ export class MaasClient {
       userAgent: opts.userAgent ?? DEFAULT_USER_AGENT,
       redact: makeRedactor([opts.apiKey.trim(), credentials.consumerKey, credentials.tokenKey, credentials.tokenSecret]),
       stats: this.stats,
-      ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
       ...(opts.sleep ? { sleep: opts.sleep } : {}),
       ...(opts.random ? { random: opts.random } : {}),
     });
