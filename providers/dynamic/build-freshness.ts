@@ -39,9 +39,9 @@ function tsFiles(dir: string): string[] {
 }
 
 /** Sources whose compiled file is missing or older than they are, relative to `root`. */
-export function staleSources(root: string): string[] {
+export function staleSources(root: string, dirs: readonly string[] = SOURCE_DIRS): string[] {
   const stale: string[] = [];
-  for (const dir of SOURCE_DIRS) {
+  for (const dir of dirs) {
     for (const file of tsFiles(path.join(root, dir))) {
       const rel = path.relative(root, file);
       const built = path.join(root, "dist", rel.replace(/\.ts$/, ".js"));
@@ -72,8 +72,11 @@ export function staleForwarders(root: string): string[] {
     .sort();
 }
 
-/** Throws when dist/ is older than the sources (no-op outside a source checkout, e.g. a packed install). */
-export function assertFreshBuild(root = projectRoot()): void {
+/**
+ * Throws when dist/ is older than the sources (no-op outside a source checkout, e.g. a packed install).
+ * `dirs`: the source folders that can run here (a provider host runs only providers/).
+ */
+export function assertFreshBuild(root = projectRoot(), dirs: readonly string[] = SOURCE_DIRS): void {
   if (!root || !existsSync(path.join(root, "tsconfig.json"))) return;
   const forwarders = staleForwarders(root);
   if (forwarders.length > 0) {
@@ -82,7 +85,7 @@ export function assertFreshBuild(root = projectRoot()): void {
         `Run \`npm ci\` in ${root}, then run the command again.`,
     );
   }
-  const stale = staleSources(root);
+  const stale = staleSources(root, dirs);
   if (stale.length === 0) return;
   const more = stale.length > 3 ? ` and ${stale.length - 3} more` : "";
   throw new Error(

@@ -19,7 +19,7 @@ let checked = false;
 /** The implementation of provider `id` able to handle state written by `version`. Throws with the fix. */
 export function loadProvider(id: string, version: number): Record<string, (...args: unknown[]) => unknown> {
   if (!checked) {
-    assertFreshBuild();
+    assertFreshBuild(undefined, ["providers"]); // provider code imports nothing outside providers/
     checked = true;
   }
   const entry = PROVIDER_MODULES[id];

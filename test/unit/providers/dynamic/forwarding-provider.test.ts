@@ -170,5 +170,10 @@ describe("the provider registry", () => {
     expect(node(`console.log(JSON.stringify(staleSources(${JSON.stringify(dir)})))`)).toEqual(["providers/x/a.ts", "providers/x/b.ts"]);
     utimesSync(path.join(dir, "providers/x/a.ts"), new Date(Date.now() - 120_000), new Date(Date.now() - 120_000));
     expect(node(`console.log(JSON.stringify(staleSources(${JSON.stringify(dir)})))`)).toEqual(["providers/x/b.ts"]);
+    // the provider host checks only providers/: a program source it never runs does not stop it
+    mkdirSync(path.join(dir, "stacks/y"), { recursive: true });
+    writeFileSync(path.join(dir, "stacks/y/c.ts"), "");
+    expect(node(`console.log(JSON.stringify(staleSources(${JSON.stringify(dir)})))`)).toEqual(["providers/x/b.ts", "stacks/y/c.ts"]);
+    expect(node(`console.log(JSON.stringify(staleSources(${JSON.stringify(dir)}, ["providers"])))`)).toEqual(["providers/x/b.ts"]);
   });
 });
