@@ -7,7 +7,7 @@
  * serialization.test.ts for why).
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, utimesSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -112,6 +112,28 @@ describe("forwardingProvider", () => {
 });
 
 describe("the forwarders package", () => {
+  it("is refused when installed as a symlink (Pulumi would then store the forwarder's code), and accepted as a copy", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "forwarder-link-"));
+    mkdirSync(path.join(dir, "dist/providers/dynamic"), { recursive: true });
+    for (const f of ["forwarding-provider.js", "modules.js"]) cpSync(path.join(root, "dist/providers/dynamic", f), path.join(dir, "dist/providers/dynamic", f));
+    const installed = path.join(dir, "node_modules/@homelab-ipam/dynamic-forwarders");
+    mkdirSync(path.dirname(installed), { recursive: true });
+    symlinkSync(path.join(root, "providers/dynamic/forwarders"), installed);
+    const attempt = () =>
+      spawnSync(process.execPath, ["-e", `require(${JSON.stringify(path.join(dir, "dist/providers/dynamic/forwarding-provider.js"))}).forwardingProvider("homelab-ipam/maas-reservation")`], {
+        encoding: "utf8",
+        timeout: 60_000,
+      });
+    const linked = attempt();
+    expect(linked.status).not.toBe(0);
+    expect(linked.stderr).toMatch(/outside node_modules \(a symlink\?\).*npm ci.*install-links=true/);
+    rmSync(installed);
+    cpSync(path.join(root, "providers/dynamic/forwarders"), installed, { recursive: true });
+    const copied = attempt();
+    expect(copied.status, copied.stderr).toBe(0);
+  });
+
+
   it("has one file per provider and state version in modules.ts, each forwarding that id and version", () => {
     const r = spawnSync(
       process.execPath,
