@@ -19,7 +19,8 @@
  *
  * A file that state names must keep existing: add `<provider>.v<next>.js` for a new state layout
  * and remove an old one only when no release reads that layout any more (modules.ts `reads`).
- * Edited here, a file reaches node_modules on the next `npm ci` (or `npm install`).
+ * Edited here, a file reaches node_modules on the next `npm ci`; `npm install` keeps the old copy
+ * (build-freshness.ts then refuses to run until `npm ci`).
  */
 const path = require("node:path");
 const fs = require("node:fs");
@@ -47,15 +48,19 @@ function projectRegistry() {
 
 /** The provider object for `id` at state layout `version`; its methods load the implementation on first use. */
 exports.forwarder = function forwarder(id, version) {
-  let impl;
+  // The implementation's methods bound to it, made on the first lookup (the host looks one up per call).
+  let methods;
   const provider = {};
   for (const method of METHODS) {
     Object.defineProperty(provider, method, {
       enumerable: true,
       get() {
-        impl ??= projectRegistry().loadProvider(id, version);
-        // undefined for a method the implementation leaves out, so the provider host keeps its default
-        return typeof impl[method] === "function" ? impl[method].bind(impl) : undefined;
+        if (!methods) {
+          const impl = projectRegistry().loadProvider(id, version);
+          // undefined for a method the implementation leaves out, so the provider host keeps its default
+          methods = Object.fromEntries(METHODS.map((m) => [m, typeof impl[m] === "function" ? impl[m].bind(impl) : undefined]));
+        }
+        return methods[method];
       },
     });
   }
