@@ -21,22 +21,22 @@ import { PROVIDER_MODULES } from "./modules";
 export function forwardingProvider(id: string): pulumi.dynamic.ResourceProvider {
   const entry = PROVIDER_MODULES[id];
   if (!entry) throw new Error(`no dynamic provider module "${id}"; add it to providers/dynamic/modules.ts`);
-  let forwarder: pulumi.dynamic.ResourceProvider & { forwards?: { id: string; version: number } };
+  let file: string;
   try {
-    forwarder = require(entry.forwarder);
+    file = require.resolve(entry.forwarder);
   } catch (err) {
     if ((err as { code?: unknown }).code !== "MODULE_NOT_FOUND") throw err;
     throw new Error(`${entry.forwarder} is not installed (providers/dynamic/forwarders/ is copied into node_modules by npm): run \`npm ci\`, then run the command again.`);
   }
   // Captured by reference only from a real path under node_modules; through a symlink (npm without
   // install-links, a linked checkout) Pulumi would serialize the forwarder's code into every resource.
-  const file = require.resolve(entry.forwarder);
   if (!file.split(/[\\/]/).includes("node_modules")) {
     throw new Error(
       `${entry.forwarder} resolves to ${file}, outside node_modules (a symlink?): Pulumi would store its code in every resource. ` +
         "Install it as a copy: `npm ci` in the project (its .npmrc sets install-links=true).",
     );
   }
+  const forwarder = require(file) as pulumi.dynamic.ResourceProvider & { forwards?: { id: string; version: number } };
   // The file is what state names, so it must say what modules.ts says (a copy-paste slip would route one
   // provider's state to another's implementation).
   if (forwarder.forwards?.id !== id || forwarder.forwards.version !== entry.version) {
